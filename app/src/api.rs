@@ -1,0 +1,85 @@
+//! Server functions, at fixed paths under `/api` so scripts and tests can
+//! call them too.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A logged-in user as the pages see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub name: String,
+}
+
+impl User {
+    /// The account behind the Demo Login button.
+    pub fn demo() -> Self {
+        Self {
+            name: "Demo".to_owned(),
+        }
+    }
+}
+
+/// The message a visitor sees when the session store cannot be reached.
+pub const SESSIONS_UNAVAILABLE: &str =
+    "Sessions are unavailable right now. Please try again in a few seconds.";
+
+/// Logs the demo user in under a fresh session id, then goes to the dashboard.
+///
+/// `remember` (form field, `true` or `false`) keeps the login for the longer
+/// "remember me" lifetime. A plain HTML form post works too: the response
+/// redirects to `/dashboard`.
+#[server(prefix = "/api", endpoint = "demo_login")]
+pub async fn demo_login(remember: Option<bool>) -> Result<(), ServerFnError> {
+    let session = request_session().await?;
+
+    crate::session::auth::log_in(&session, &User::demo(), remember.unwrap_or(false))
+        .await
+        .map_err(store_unavailable)?;
+
+    leptos_axum::redirect("/dashboard");
+    Ok(())
+}
+
+/// Logs out: deletes the server-side session and expires the cookie.
+#[server(prefix = "/api", endpoint = "logout")]
+pub async fn logout() -> Result<(), ServerFnError> {
+    let session = request_session().await?;
+
+    crate::session::auth::log_out(&session)
+        .await
+        .map_err(store_unavailable)?;
+
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Returns the logged-in user, or `None` for an anonymous visitor.
+#[server(prefix = "/api", endpoint = "current_user")]
+pub async fn current_user() -> Result<Option<User>, ServerFnError> {
+    let session = request_session().await?;
+
+    crate::session::auth::current_user(&session)
+        .await
+        .map_err(store_unavailable)
+}
+
+#[cfg(feature = "ssr")]
+async fn request_session() -> Result<tower_sessions::Session, ServerFnError> {
+    leptos_axum::extract::<tower_sessions::Session>()
+        .await
+        .map_err(|err| {
+            tracing::error!(error = %err, "the session layer is missing from this route");
+            ServerFnError::new(SESSIONS_UNAVAILABLE)
+        })
+}
+
+/// Logs a store failure once and gives the client a 503 with a plain
+/// message, never the store's own error text.
+#[cfg(feature = "ssr")]
+fn store_unavailable(err: tower_sessions::session::Error) -> ServerFnError {
+    tracing::error!(error = %err, "session store call failed");
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::SERVICE_UNAVAILABLE);
+    }
+    ServerFnError::new(SESSIONS_UNAVAILABLE)
+}

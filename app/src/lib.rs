@@ -1,0 +1,98 @@
+//! PMBlueprints: pages, components and server functions, rendered on the
+//! server and hydrated in the browser.
+
+pub mod api;
+pub mod catalogue;
+mod nav;
+mod pages;
+#[cfg(feature = "ssr")]
+pub mod session;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::{
+    api::{current_user, DemoLogin, Logout, User},
+    nav::Nav,
+    pages::{DashboardPage, HomePage, LoginPage, NotFoundPage, TemplatesPage},
+};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="description" content="Project-management templates, ready to use."/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Who is logged in, shared by the nav and the pages.
+///
+/// `user` refetches whenever a login or logout finishes, so every part of the
+/// page agrees after either.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub login: ServerAction<DemoLogin>,
+    pub logout: ServerAction<Logout>,
+    pub user: Resource<Result<Option<User>, ServerFnError>>,
+}
+
+impl Auth {
+    fn provide() -> Self {
+        let login = ServerAction::<DemoLogin>::new();
+        let logout = ServerAction::<Logout>::new();
+
+        // Blocking, so the server sends the right nav in the first HTML chunk
+        // rather than a placeholder that a logged-in user would see flash.
+        let user = Resource::new_blocking(
+            move || (login.version().get(), logout.version().get()),
+            |_| current_user(),
+        );
+
+        let auth = Self {
+            login,
+            logout,
+            user,
+        };
+        provide_context(auth);
+        auth
+    }
+}
+
+/// The root component: nav and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    Auth::provide();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/pmblueprints.css"/>
+        <Title text="PMBlueprints"/>
+        <Router>
+            <Nav/>
+            <main class="page">
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("/") view=HomePage/>
+                    <Route path=path!("/login") view=LoginPage/>
+                    <Route path=path!("/templates") view=TemplatesPage/>
+                    <Route path=path!("/dashboard") view=DashboardPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

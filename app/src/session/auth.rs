@@ -1,0 +1,55 @@
+//! Who is logged in: the session keys behind login, logout and the nav.
+
+use tower_sessions::{session, Session};
+
+use crate::api::User;
+
+/// The logged-in user, as a [`User`].
+pub const USER_KEY: &str = "user";
+
+/// Whether the user asked to be remembered, as a `bool`.
+pub const REMEMBER_ME_KEY: &str = "remember_me";
+
+/// Returns the logged-in user, or `None` for an anonymous visitor.
+///
+/// # Errors
+///
+/// Returns an error when the store cannot be reached.
+pub async fn current_user(session: &Session) -> Result<Option<User>, session::Error> {
+    session.get::<User>(USER_KEY).await
+}
+
+/// Whether the session asked for the longer "remember me" lifetime. A store
+/// failure counts as no, because the session will not be saved anyway.
+pub async fn remember_me(session: &Session) -> bool {
+    matches!(session.get::<bool>(REMEMBER_ME_KEY).await, Ok(Some(true)))
+}
+
+/// Logs `user` in under a fresh session id.
+///
+/// The old id, whether planted by someone else or left from an anonymous
+/// visit, is deleted from the store so it can never carry the login.
+///
+/// # Errors
+///
+/// Returns an error when the store cannot be reached.
+pub async fn log_in(
+    session: &Session,
+    user: &User,
+    remember_me: bool,
+) -> Result<(), session::Error> {
+    session.cycle_id().await?;
+    session.insert(USER_KEY, user).await?;
+    session.insert(REMEMBER_ME_KEY, remember_me).await?;
+    Ok(())
+}
+
+/// Logs out: deletes the record from the store and empties the session, so
+/// the layer expires the cookie.
+///
+/// # Errors
+///
+/// Returns an error when the store cannot be reached.
+pub async fn log_out(session: &Session) -> Result<(), session::Error> {
+    session.flush().await
+}

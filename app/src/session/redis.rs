@@ -1,0 +1,217 @@
+//! The Redis store, built on fred.
+//!
+//! Keys are `<prefix><id>` and every write sets an absolute expiry (`EXAT`),
+//! so Redis removes expired sessions by itself and every key has a TTL.
+//! `create` uses `SET … NX` so a colliding id is never overwritten; `save`
+//! uses `SET … XX` so a record deleted by a concurrent logout is not brought
+//! back. A nil reply to either is an expected outcome, not an error.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use fred::{
+    prelude::{ClientLike, Config, KeysInterface, Pool, ReconnectPolicy, TcpConfig},
+    types::{Expiration, SetOptions, Value},
+};
+use tower_sessions::{
+    session::{Id, Record},
+    session_store, SessionStore,
+};
+
+use super::{backend_error, codec, redact_url, Backend, BackendKind, RedisSettings, StartError};
+
+/// Connections kept open to Redis; each one pipelines many requests.
+const POOL_SIZE: usize = 4;
+
+/// Reconnect backoff: first retry after 100 ms, doubling up to 2 s, forever.
+const RECONNECT_MIN_DELAY_MS: u32 = 100;
+const RECONNECT_MAX_DELAY_MS: u32 = 2_000;
+
+/// Sessions in Redis, one key per session.
+#[derive(Clone)]
+pub struct RedisStore {
+    pool: Pool,
+    key_prefix: String,
+}
+
+impl std::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("key_prefix", &self.key_prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisStore {
+    /// Connects to the server named by `settings.url`.
+    ///
+    /// Connect and command timeouts are both `timeout`, and a reconnect policy
+    /// with exponential backoff restores the connections after a restart of
+    /// Redis without a restart of the app. A server that does not answer at
+    /// start-up is logged, and the pool keeps trying in the background.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StartError::InvalidSetting`] when the URL cannot be parsed or
+    /// the CA file cannot be read.
+    pub async fn connect(settings: &RedisSettings, timeout: Duration) -> Result<Self, StartError> {
+        let pool = build_pool(settings, timeout)?;
+
+        pool.connect();
+        match tokio::time::timeout(timeout, pool.wait_for_connect()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => tracing::error!(
+                server = %redact_url(settings.url.expose()),
+                error = %err,
+                "Redis is unreachable at start-up; sessions are unavailable until it answers"
+            ),
+            Err(_) => tracing::error!(
+                server = %redact_url(settings.url.expose()),
+                timeout_ms = timeout.as_millis() as u64,
+                "Redis did not answer at start-up; sessions are unavailable until it does"
+            ),
+        }
+
+        Ok(Self {
+            pool,
+            key_prefix: settings.key_prefix.clone(),
+        })
+    }
+
+    /// The Redis key that holds the session `id`.
+    pub fn key(&self, id: &Id) -> String {
+        format!("{}{id}", self.key_prefix)
+    }
+
+    async fn set(&self, record: &Record, condition: SetOptions) -> session_store::Result<bool> {
+        let bytes = codec::encode(record)?;
+        let expires_at = Expiration::EXAT(record.expiry_date.unix_timestamp());
+
+        let reply: Value = self
+            .pool
+            .set(
+                self.key(&record.id),
+                bytes,
+                Some(expires_at),
+                Some(condition),
+                false,
+            )
+            .await
+            .map_err(|err| backend_error("Redis SET failed", err))?;
+
+        // SET with NX or XX replies nil when the condition does not hold.
+        Ok(!reply.is_null())
+    }
+}
+
+fn build_pool(settings: &RedisSettings, timeout: Duration) -> Result<Pool, StartError> {
+    let invalid = |reason: String| StartError::InvalidSetting {
+        setting: "REDIS_URL",
+        reason,
+    };
+
+    let url = settings.url.expose();
+    if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+        return Err(invalid(format!(
+            "expected a redis:// or rediss:// URL, got {}",
+            redact_url(url)
+        )));
+    }
+
+    let mut config = Config::from_url(url)
+        .map_err(|err| invalid(format!("{} ({})", err.details(), redact_url(url))))?;
+
+    if url.starts_with("rediss://") {
+        config.tls = Some(super::redis_tls::connector(settings.ca_cert.as_deref())?.into());
+    }
+
+    let policy =
+        ReconnectPolicy::new_exponential(0, RECONNECT_MIN_DELAY_MS, RECONNECT_MAX_DELAY_MS, 2);
+
+    fred::types::Builder::from_config(config)
+        .with_connection_config(|connection| {
+            connection.connection_timeout = timeout;
+            connection.internal_command_timeout = timeout;
+            connection.max_command_attempts = 2;
+            connection.tcp = TcpConfig {
+                nodelay: Some(true),
+                ..Default::default()
+            };
+        })
+        .with_performance_config(|performance| {
+            performance.default_command_timeout = timeout;
+        })
+        .set_policy(policy)
+        .build_pool(POOL_SIZE)
+        .map_err(|err| invalid(err.details().to_owned()))
+}
+
+#[async_trait]
+impl SessionStore for RedisStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        // A collision of 128-bit random ids is all but impossible, but a
+        // clobbered session would leak one user's login to another.
+        while !self.set(record, SetOptions::NX).await? {
+            record.id = Id::default();
+        }
+        Ok(())
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        if !self.set(record, SetOptions::XX).await? {
+            tracing::debug!(
+                "session was deleted or expired before it was saved; not recreating it"
+            );
+        }
+        Ok(())
+    }
+
+    async fn load(&self, session_id: &Id) -> session_store::Result<Option<Record>> {
+        let bytes: Option<Vec<u8>> = self
+            .pool
+            .get(self.key(session_id))
+            .await
+            .map_err(|err| backend_error("Redis GET failed", err))?;
+
+        let Some(bytes) = bytes else {
+            return Ok(None);
+        };
+
+        match codec::decode(&bytes) {
+            Ok(record) if codec::is_live(&record) => Ok(Some(record)),
+            Ok(_) => Ok(None),
+            Err(err) => {
+                tracing::warn!(error = %err, "ignoring a session record that cannot be decoded");
+                Ok(None)
+            }
+        }
+    }
+
+    async fn delete(&self, session_id: &Id) -> session_store::Result<()> {
+        self.pool
+            .del::<i64, _>(self.key(session_id))
+            .await
+            .map_err(|err| backend_error("Redis DEL failed", err))?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Backend for RedisStore {
+    fn kind(&self) -> BackendKind {
+        BackendKind::Redis
+    }
+
+    async fn ping(&self) -> session_store::Result<()> {
+        self.pool
+            .ping::<String>(None)
+            .await
+            .map_err(|err| backend_error("Redis PING failed", err))?;
+        Ok(())
+    }
+
+    async fn delete_expired(&self) -> session_store::Result<u64> {
+        // Every key carries its own expiry, so Redis has nothing left over.
+        Ok(0)
+    }
+}

@@ -1,0 +1,275 @@
+//! The SQL store: SQLite, PostgreSQL or MySQL/MariaDB.
+//!
+//! Creating, loading and deleting go through tower-sessions-sqlx-store.
+//! Saving is an `UPDATE` of an existing row rather than the crate's upsert, so
+//! a request that saves after a concurrent logout does not bring the deleted
+//! session back. The tables come from the migrations in `migrations/`.
+
+use std::{str::FromStr, time::Duration};
+
+use async_trait::async_trait;
+use sqlx::{
+    mysql::{MySqlConnectOptions, MySqlPoolOptions},
+    postgres::{PgConnectOptions, PgPoolOptions},
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions},
+    MySqlPool, PgPool, SqlitePool,
+};
+use time::OffsetDateTime;
+use tower_sessions::{
+    session::{Id, Record},
+    session_store, SessionStore,
+};
+use tower_sessions_sqlx_store::{MySqlStore, PostgresStore, SqliteStore};
+
+use super::{backend_error, codec, redact_url, Backend, BackendKind, StartError};
+
+const SQLITE_TABLE: &str = "tower_sessions";
+const MYSQL_TABLE: &str = "tower_sessions";
+
+/// Sessions in one SQL database.
+#[derive(Clone, Debug)]
+pub enum SqlStore {
+    Sqlite {
+        pool: SqlitePool,
+        store: SqliteStore,
+    },
+    Postgres {
+        pool: PgPool,
+        store: PostgresStore,
+    },
+    MySql {
+        pool: MySqlPool,
+        store: MySqlStore,
+        database: String,
+    },
+}
+
+impl SqlStore {
+    /// Connects to the database at `url`, runs the migrations and returns the store.
+    ///
+    /// The URL's scheme picks the database: `sqlite:`, `postgres://` (or
+    /// `postgresql://`), `mysql://` (or `mariadb://`). An SQLite file and its
+    /// folder are created when missing.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`StartError::InvalidSetting`] for an unknown scheme or a URL
+    /// that cannot be parsed, [`StartError::Database`] when the database does
+    /// not answer within `timeout`, and [`StartError::Migration`] when a
+    /// migration fails.
+    pub async fn connect(url: &str, timeout: Duration) -> Result<Self, StartError> {
+        let invalid = |reason: String| StartError::InvalidSetting {
+            setting: "DATABASE_URL",
+            reason,
+        };
+        let unreachable =
+            |err: sqlx::Error| StartError::Database(format!("{} at {}", err, redact_url(url)));
+
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(|err| invalid(format!("{err} ({})", redact_url(url))))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .busy_timeout(timeout);
+            create_parent_folder(options.get_filename())?;
+
+            let pool = SqlitePoolOptions::new()
+                .acquire_timeout(timeout)
+                .connect_with(options)
+                .await
+                .map_err(unreachable)?;
+            sqlx::migrate!("../migrations/sqlite")
+                .run(&pool)
+                .await
+                .map_err(|err| StartError::Migration(err.to_string()))?;
+
+            let store = SqliteStore::new(pool.clone())
+                .with_table_name(SQLITE_TABLE)
+                .map_err(invalid)?;
+            return Ok(Self::Sqlite { pool, store });
+        }
+
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)
+                .map_err(|err| invalid(format!("{err} ({})", redact_url(url))))?;
+            let pool = PgPoolOptions::new()
+                .acquire_timeout(timeout)
+                .connect_with(options)
+                .await
+                .map_err(unreachable)?;
+            sqlx::migrate!("../migrations/postgres")
+                .run(&pool)
+                .await
+                .map_err(|err| StartError::Migration(err.to_string()))?;
+
+            let store = PostgresStore::new(pool.clone());
+            return Ok(Self::Postgres { pool, store });
+        }
+
+        if let Some(rest) = url
+            .strip_prefix("mysql://")
+            .or_else(|| url.strip_prefix("mariadb://"))
+        {
+            let options = MySqlConnectOptions::from_str(&format!("mysql://{rest}"))
+                .map_err(|err| invalid(format!("{err} ({})", redact_url(url))))?;
+            let Some(database) = options.get_database().map(str::to_owned) else {
+                return Err(invalid(format!(
+                    "a MySQL URL must name a database, as in mysql://user@host/dbname ({})",
+                    redact_url(url)
+                )));
+            };
+            let pool = MySqlPoolOptions::new()
+                .acquire_timeout(timeout)
+                .connect_with(options)
+                .await
+                .map_err(unreachable)?;
+            sqlx::migrate!("../migrations/mysql")
+                .run(&pool)
+                .await
+                .map_err(|err| StartError::Migration(err.to_string()))?;
+
+            let store = MySqlStore::new(pool.clone())
+                .with_schema_name(&database)
+                .and_then(|store| store.with_table_name(MYSQL_TABLE))
+                .map_err(invalid)?;
+            return Ok(Self::MySql {
+                pool,
+                store,
+                database,
+            });
+        }
+
+        Err(invalid(format!(
+            "expected a sqlite:, postgres:// or mysql:// URL, got {}",
+            redact_url(url)
+        )))
+    }
+}
+
+fn create_parent_folder(file: &std::path::Path) -> Result<(), StartError> {
+    let Some(parent) = file
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+    else {
+        return Ok(());
+    };
+    std::fs::create_dir_all(parent).map_err(|source| StartError::Folder {
+        path: parent.display().to_string(),
+        source,
+    })
+}
+
+#[async_trait]
+impl SessionStore for SqlStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        match self {
+            Self::Sqlite { store, .. } => store.create(record).await,
+            Self::Postgres { store, .. } => store.create(record).await,
+            Self::MySql { store, .. } => store.create(record).await,
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let data = codec::encode(record)?;
+        let id = record.id.to_string();
+
+        let updated = match self {
+            Self::Sqlite { pool, .. } => sqlx::query(&format!(
+                "UPDATE {SQLITE_TABLE} SET data = ?, expiry_date = ? WHERE id = ?"
+            ))
+            .bind(data)
+            .bind(record.expiry_date)
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected()),
+            Self::Postgres { pool, .. } => sqlx::query(
+                "UPDATE tower_sessions.session SET data = $1, expiry_date = $2 WHERE id = $3",
+            )
+            .bind(data)
+            .bind(record.expiry_date)
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected()),
+            Self::MySql { pool, database, .. } => sqlx::query(&format!(
+                "UPDATE `{database}`.`{MYSQL_TABLE}` SET data = ?, expiry_date = ? WHERE id = ?"
+            ))
+            .bind(data)
+            .bind(record.expiry_date)
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected()),
+        }
+        .map_err(|err| backend_error("failed to save the session", err))?;
+
+        if updated == 0 {
+            tracing::debug!(
+                "session was deleted or expired before it was saved; not recreating it"
+            );
+        }
+        Ok(())
+    }
+
+    async fn load(&self, session_id: &Id) -> session_store::Result<Option<Record>> {
+        match self {
+            Self::Sqlite { store, .. } => store.load(session_id).await,
+            Self::Postgres { store, .. } => store.load(session_id).await,
+            Self::MySql { store, .. } => store.load(session_id).await,
+        }
+    }
+
+    async fn delete(&self, session_id: &Id) -> session_store::Result<()> {
+        match self {
+            Self::Sqlite { store, .. } => store.delete(session_id).await,
+            Self::Postgres { store, .. } => store.delete(session_id).await,
+            Self::MySql { store, .. } => store.delete(session_id).await,
+        }
+    }
+}
+
+#[async_trait]
+impl Backend for SqlStore {
+    fn kind(&self) -> BackendKind {
+        BackendKind::Sql
+    }
+
+    async fn ping(&self) -> session_store::Result<()> {
+        match self {
+            Self::Sqlite { pool, .. } => sqlx::query("SELECT 1").execute(pool).await.map(drop),
+            Self::Postgres { pool, .. } => sqlx::query("SELECT 1").execute(pool).await.map(drop),
+            Self::MySql { pool, .. } => sqlx::query("SELECT 1").execute(pool).await.map(drop),
+        }
+        .map_err(|err| backend_error("SQL ping failed", err))
+    }
+
+    async fn delete_expired(&self) -> session_store::Result<u64> {
+        let now = OffsetDateTime::now_utc();
+
+        match self {
+            Self::Sqlite { pool, .. } => {
+                sqlx::query(&format!("DELETE FROM {SQLITE_TABLE} WHERE expiry_date < ?"))
+                    .bind(now)
+                    .execute(pool)
+                    .await
+                    .map(|done| done.rows_affected())
+            }
+            Self::Postgres { pool, .. } => {
+                sqlx::query("DELETE FROM tower_sessions.session WHERE expiry_date < $1")
+                    .bind(now)
+                    .execute(pool)
+                    .await
+                    .map(|done| done.rows_affected())
+            }
+            Self::MySql { pool, database, .. } => sqlx::query(&format!(
+                "DELETE FROM `{database}`.`{MYSQL_TABLE}` WHERE expiry_date < ?"
+            ))
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected()),
+        }
+        .map_err(|err| backend_error("failed to delete expired sessions", err))
+    }
+}

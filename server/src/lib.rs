@@ -1,0 +1,7 @@
+//! The PMBlueprints server: configuration, start-up and axum wiring around
+//! the Leptos app.
+
+pub mod config;
+pub mod health;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,57 @@
+//! The `pmblueprints` server binary.
+//!
+//! Run it from the repository root after `cargo leptos build --release`:
+//! `./target/release/pmblueprints`. Settings come from the environment and
+//! from a `.env` file in the working directory.
+
+use std::{path::Path, process::ExitCode};
+
+use leptos::config::get_configuration;
+use server::{config::Settings, startup::Application, telemetry};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let dotenv = dotenvy::dotenv();
+    telemetry::init();
+    if let Err(err) = dotenv {
+        if !err.not_found() {
+            tracing::error!(error = %err, "failed to read .env");
+            return ExitCode::FAILURE;
+        }
+    }
+
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(err) => {
+            tracing::error!("{err}");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    // cargo-leptos passes the site settings as LEPTOS_* variables; a binary
+    // started by hand reads them from Leptos.toml, which the variables override.
+    let leptos_file = Path::new("Leptos.toml").exists().then_some("Leptos.toml");
+    let leptos = match get_configuration(leptos_file) {
+        Ok(conf) => conf.leptos_options,
+        Err(err) => {
+            tracing::error!("invalid Leptos settings (Leptos.toml or LEPTOS_*): {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    let app = match Application::build(settings, leptos).await {
+        Ok(app) => app,
+        Err(err) => {
+            tracing::error!("{err:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    match app.run_until_stopped().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = %err, "server failed");
+            ExitCode::FAILURE
+        }
+    }
+}

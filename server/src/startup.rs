@@ -1,0 +1,180 @@
+//! Builds the app: the session store, the router and the listening socket.
+
+use std::{future::Future, net::SocketAddr};
+
+use anyhow::Context;
+use axum::{middleware, routing::get, Router};
+use leptos::prelude::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tokio::{net::TcpListener, task::JoinHandle};
+
+use app::{
+    session::{self, BackendKind, SessionLifetimes, SessionStoreHandle},
+    shell, App,
+};
+
+use crate::{
+    config::Settings,
+    health::{self, HealthState},
+};
+
+/// The server, bound to its port and ready to run.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    purge_task: Option<JoinHandle<()>>,
+}
+
+impl Application {
+    /// Connects the session store, builds the router and binds
+    /// `leptos.site_addr` (port 0 picks a free port).
+    ///
+    /// # Errors
+    ///
+    /// Fails when the session store cannot be set up or the address cannot be
+    /// bound; the error says which.
+    pub async fn build(settings: Settings, leptos: LeptosOptions) -> anyhow::Result<Self> {
+        let session_settings = &settings.session;
+        let store = session::connect_store(&session_settings.store, session_settings.store_timeout)
+            .await
+            .context("failed to set up the session store")?;
+
+        log_backend(&store, &settings);
+
+        let purge_task = session::spawn_purge_task(store.clone(), session_settings.purge_interval);
+        let router = router(store, &settings, leptos.clone());
+
+        let addr = leptos.site_addr;
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("failed to listen on {addr}"))?;
+
+        Ok(Self {
+            listener,
+            router,
+            purge_task,
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves requests until ctrl-c or SIGTERM, then lets in-flight requests
+    /// finish.
+    ///
+    /// # Errors
+    ///
+    /// Fails when the listener fails.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves requests until `signal` completes.
+    ///
+    /// # Errors
+    ///
+    /// Fails when the listener fails.
+    pub async fn run_until(
+        self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let addr = self.listener.local_addr()?;
+        tracing::info!(%addr, "listening on http://{addr}");
+
+        let served = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(signal)
+            .await;
+
+        if let Some(task) = self.purge_task {
+            task.abort();
+        }
+        tracing::info!("server stopped");
+        served
+    }
+}
+
+/// Builds the router: health checks, server functions and pages, all inside
+/// the one session layer.
+pub fn router(store: SessionStoreHandle, settings: &Settings, leptos: LeptosOptions) -> Router {
+    let health_routes = Router::new()
+        .route("/health", get(health::health))
+        .route("/health/detailed", get(health::detailed))
+        .with_state(HealthState {
+            store: store.clone(),
+            redis_configured: settings.redis_configured,
+        });
+
+    let routes = generate_route_list(App);
+    let pages = Router::new()
+        .leptos_routes(&leptos, routes, {
+            let leptos = leptos.clone();
+            move || shell(leptos.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(leptos);
+
+    pages
+        .merge(health_routes)
+        .layer(middleware::from_fn_with_state(
+            SessionLifetimes::from(&settings.session),
+            session::apply_remember_me,
+        ))
+        .layer(middleware::from_fn(session::protect_pages))
+        .layer(session::session_layer(store, &settings.session))
+        .layer(middleware::from_fn(session::explain_store_failures))
+}
+
+fn log_backend(store: &SessionStoreHandle, settings: &Settings) {
+    let name = match store.kind() {
+        BackendKind::Redis => "Redis",
+        BackendKind::Sql => "SQL",
+        BackendKind::Filesystem => "filesystem",
+    };
+    tracing::info!(backend = %store.kind(), "session layer initialized with {name} backend");
+
+    if store.kind() == BackendKind::Filesystem {
+        tracing::warn!(
+            "filesystem sessions are NOT shared across instances: each instance (and each \
+             serverless invocation) sees only its own folder. Set REDIS_URL, or SESSION_TYPE=sql \
+             with DATABASE_URL, to run more than one instance"
+        );
+    }
+    if !settings.session.cookie_secure {
+        tracing::warn!(
+            "SESSION_COOKIE_SECURE=false: the session cookie is sent over plain http, where \
+             anyone on the network path can read it. Use this only for local work"
+        );
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "failed to listen for ctrl-c");
+            std::future::pending::<()>().await;
+        }
+    };
+
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "failed to listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}
