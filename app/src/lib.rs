@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 use crate::{
@@ -80,17 +80,29 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     Auth::provide();
 
+    // Effects run only in the browser, so this marks the end of hydration
+    // for anyone who needs to know, such as the end-to-end tests.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
     view! {
         <Stylesheet id="leptos" href="/pkg/pmblueprints.css"/>
         <Title text="PMBlueprints"/>
         <Router>
             <Nav/>
             <main class="page">
+                // Async waits for the login state before it sends any HTML,
+                // rather than streaming a placeholder and swapping it by
+                // script, so the page is right before any script runs and
+                // without one.
                 <Routes fallback=NotFoundPage>
-                    <Route path=path!("/") view=HomePage/>
-                    <Route path=path!("/login") view=LoginPage/>
-                    <Route path=path!("/templates") view=TemplatesPage/>
-                    <Route path=path!("/dashboard") view=DashboardPage/>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/templates") view=TemplatesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>
