@@ -32,7 +32,7 @@ impl Application {
     /// # Errors
     ///
     /// Fails when the session store cannot be set up or the address cannot be
-    /// bound; the error says which.
+    /// bound, with an error that names the step.
     pub async fn build(settings: Settings, leptos: LeptosOptions) -> anyhow::Result<Self> {
         let session_settings = &settings.session;
         let store = session::connect_store(&session_settings.store, session_settings.store_timeout)
@@ -123,6 +123,10 @@ pub fn router(store: SessionStoreHandle, settings: &Settings, leptos: LeptosOpti
         ))
         .layer(middleware::from_fn(session::protect_pages))
         .layer(session::session_layer(store, &settings.session))
+        .layer(middleware::from_fn_with_state(
+            settings.session.cookie_secure,
+            session::harden_removal_cookie,
+        ))
         .layer(middleware::from_fn(session::explain_store_failures))
 }
 

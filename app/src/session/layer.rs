@@ -7,7 +7,10 @@ use axum::{
     middleware::Next,
     response::{Html, IntoResponse, Redirect, Response},
 };
-use tower_sessions::{cookie::SameSite, Expiry, Session, SessionManagerLayer};
+use tower_sessions::{
+    cookie::{Cookie, SameSite},
+    Expiry, Session, SessionManagerLayer,
+};
 
 use super::{auth, SessionSettings, SessionStoreHandle};
 
@@ -106,6 +109,51 @@ pub async fn explain_store_failures(request: Request, next: Next) -> Response {
         return unavailable_response();
     }
     response
+}
+
+/// Gives the cookie that expires a session the same attributes as the
+/// session cookie itself. Goes outside the session layer.
+///
+/// tower-sessions builds that cookie from the one the browser sent, which
+/// carries only a name and value, so it would go out without `Secure`,
+/// `HttpOnly` or `SameSite`.
+pub async fn harden_removal_cookie(
+    State(secure): State<bool>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+
+    let headers = response.headers_mut();
+    let hardened: Vec<HeaderValue> = headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|value| harden_if_removal(value, secure).unwrap_or_else(|| value.clone()))
+        .collect();
+    if hardened.is_empty() {
+        return response;
+    }
+
+    headers.remove(header::SET_COOKIE);
+    for value in hardened {
+        headers.append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// Rebuilds a removal cookie for [`COOKIE_NAME`]; `None` leaves the value as it is.
+fn harden_if_removal(value: &HeaderValue, secure: bool) -> Option<HeaderValue> {
+    let cookie = Cookie::parse(value.to_str().ok()?).ok()?;
+    if cookie.name() != COOKIE_NAME || !cookie.value().is_empty() {
+        return None;
+    }
+
+    let mut removal = cookie.into_owned();
+    removal.set_http_only(true);
+    removal.set_secure(secure);
+    removal.set_same_site(SameSite::Lax);
+    removal.set_path("/");
+    HeaderValue::from_str(&removal.to_string()).ok()
 }
 
 /// A 503 page that tells the visitor sessions are unavailable and to retry.

@@ -43,8 +43,8 @@ pub mod sql;
 
 pub use handle::{Backend, BackendKind, SessionStoreHandle, StoreHealth};
 pub use layer::{
-    apply_remember_me, explain_store_failures, protect_pages, session_layer, unavailable_response,
-    SessionLifetimes, COOKIE_NAME, PROTECTED_PATHS,
+    apply_remember_me, explain_store_failures, harden_removal_cookie, protect_pages, session_layer,
+    unavailable_response, SessionLifetimes, COOKIE_NAME, PROTECTED_PATHS,
 };
 pub use settings::{redact_url, RedisSettings, Secret, SessionSettings, StoreSettings};
 
