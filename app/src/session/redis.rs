@@ -56,17 +56,19 @@ impl RedisStore {
     /// the CA file cannot be read.
     pub async fn connect(settings: &RedisSettings, timeout: Duration) -> Result<Self, StartError> {
         let pool = build_pool(settings, timeout)?;
+        let server = redact_url(settings.url.expose());
 
-        pool.connect();
+        tokio::spawn(keep_connecting(pool.clone(), server.clone()));
+
         match tokio::time::timeout(timeout, pool.wait_for_connect()).await {
-            Ok(Ok(())) => {}
+            Ok(Ok(())) => tracing::info!(%server, "connected to Redis"),
             Ok(Err(err)) => tracing::error!(
-                server = %redact_url(settings.url.expose()),
+                %server,
                 error = %err,
                 "Redis is unreachable at start-up; sessions are unavailable until it answers"
             ),
             Err(_) => tracing::error!(
-                server = %redact_url(settings.url.expose()),
+                %server,
                 timeout_ms = timeout.as_millis() as u64,
                 "Redis did not answer at start-up; sessions are unavailable until it does"
             ),
@@ -101,6 +103,44 @@ impl RedisStore {
 
         // SET with NX or XX replies nil when the condition does not hold.
         Ok(!reply.is_null())
+    }
+}
+
+/// Makes the first connection, retrying with the reconnect backoff until it
+/// succeeds.
+///
+/// fred 10.1 applies its reconnect policy only to connections that were up
+/// once: when the first attempt fails, its connection tasks end. Once
+/// connected, the policy takes over and this task exits.
+async fn keep_connecting(pool: Pool, server: String) {
+    let mut delay = Duration::from_millis(RECONNECT_MIN_DELAY_MS.into());
+    let mut attempts: u64 = 0;
+
+    loop {
+        let tasks = pool.connect();
+        match pool.wait_for_connect().await {
+            Ok(()) => {
+                if attempts > 0 {
+                    tracing::info!(%server, attempts, "connected to Redis after retrying");
+                }
+                return;
+            }
+            Err(err) => {
+                attempts += 1;
+                // Every 30th failure only, about one line a minute once the
+                // backoff reaches 2 s: a Redis that stays down would
+                // otherwise fill the log.
+                if attempts == 1 || attempts.is_multiple_of(30) {
+                    tracing::warn!(%server, attempts, error = %err, "still cannot connect to Redis; retrying");
+                }
+            }
+        }
+
+        // The failed connection tasks end on their own; wait for them so two
+        // sets never run at once.
+        let _ = tasks.await;
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_millis(RECONNECT_MAX_DELAY_MS.into()));
     }
 }
 
