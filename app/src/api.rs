@@ -73,13 +73,22 @@ async fn request_session() -> Result<tower_sessions::Session, ServerFnError> {
         })
 }
 
-/// Logs a store failure once and gives the client a 503 with a plain
-/// message, never the store's own error text.
+/// Logs a store failure once and returns a plain message, never the store's
+/// own error text.
+///
+/// A direct call of a server function answers 503. A page that calls one
+/// while rendering keeps its own status, so public pages still render for
+/// visitors while the store is down.
 #[cfg(feature = "ssr")]
 fn store_unavailable(err: tower_sessions::session::Error) -> ServerFnError {
     tracing::error!(error = %err, "session store call failed");
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(axum::http::StatusCode::SERVICE_UNAVAILABLE);
+
+    let direct_call = use_context::<axum::http::request::Parts>()
+        .is_some_and(|parts| parts.uri.path().starts_with("/api/"));
+    if direct_call {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(axum::http::StatusCode::SERVICE_UNAVAILABLE);
+        }
     }
     ServerFnError::new(SESSIONS_UNAVAILABLE)
 }
