@@ -6,8 +6,8 @@ test("the first HTML already shows the logged-in nav", async ({ page }) => {
   await site.open("/");
   await site.logInWithDemo();
 
-  // Fetch the raw server response with the browser's cookies: what a
-  // visitor sees before any script runs.
+  // Fetch the raw server response with the browser's cookies. This is the
+  // page as it arrives, before any script runs.
   const response = await page.request.get("/templates");
   const html = await response.text();
 

@@ -4,7 +4,7 @@ use std::{path::PathBuf, time::Duration};
 
 use app::session::{RedisSettings, Secret, SessionSettings, StoreSettings};
 
-/// The longest a session store call may take.
+/// Maximum time one session store call may take.
 pub const STORE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A setting that is missing or malformed; the message names it.

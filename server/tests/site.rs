@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{seconds_until, session_cookie, Backend, TestApp, TestStore};
+use common::{run, seconds_until, session_cookie, Backend, TestApp, TestStore};
 use reqwest::{header, StatusCode};
 use tower_sessions::cookie::SameSite;
 
@@ -208,6 +208,10 @@ async fn logout_deletes_the_record(store: TestStore) {
             .expires_datetime()
             .is_some_and(|at| at < time::OffsetDateTime::now_utc());
     assert!(expired, "the removal cookie does not expire: {removal}");
+    assert_eq!(removal.http_only(), Some(true), "{removal}");
+    assert_eq!(removal.secure(), Some(true), "{removal}");
+    assert_eq!(removal.same_site(), Some(SameSite::Lax), "{removal}");
+    assert_eq!(removal.path(), Some("/"), "{removal}");
     assert!(
         store.stored_record(cookie.value()).await.is_none(),
         "the record survived logout"
@@ -296,16 +300,6 @@ async fn detailed_health_reports_store(store: TestStore) {
 
     app.stop().await;
     store.cleanup().await;
-}
-
-async fn run<F, Fut>(backend: Backend, scenario: F)
-where
-    F: FnOnce(TestStore) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    if let Some(store) = TestStore::new(backend).await {
-        scenario(store).await;
-    }
 }
 
 macro_rules! backend_tests {

@@ -54,8 +54,8 @@ impl SqlStore {
     /// # Errors
     ///
     /// Returns [`StartError::InvalidSetting`] for an unknown scheme or a URL
-    /// that cannot be parsed, [`StartError::Database`] when the database does
-    /// not answer within `timeout`, and [`StartError::Migration`] when a
+    /// that cannot be parsed, [`StartError::Database`] when the database cannot
+    /// be reached within `timeout`, and [`StartError::Migration`] when a
     /// migration fails.
     pub async fn connect(url: &str, timeout: Duration) -> Result<Self, StartError> {
         let invalid = |reason: String| StartError::InvalidSetting {

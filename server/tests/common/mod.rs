@@ -8,6 +8,9 @@
 
 #![allow(dead_code)]
 
+pub mod proxy;
+pub mod redis_server;
+
 use std::{net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 
 use app::session::{RedisSettings, Secret, SessionSettings, StoreSettings};
@@ -73,6 +76,17 @@ impl TestStore {
             Backend::MySql => Self::mysql().await,
             Backend::Sqlite => Some(Self::sqlite()),
             Backend::Filesystem => Some(Self::filesystem()),
+        }
+    }
+
+    /// A store on settings the test built itself, such as a server it
+    /// started; nothing is created or dropped for it.
+    pub fn custom(backend: Backend, settings: StoreSettings) -> Self {
+        Self {
+            backend,
+            settings,
+            database: None,
+            _temp: None,
         }
     }
 
@@ -259,6 +273,18 @@ impl TestStore {
         if let Err(err) = result {
             eprintln!("failed to drop test database {database}: {err}");
         }
+    }
+}
+
+/// Runs `scenario` on a fresh store of `backend`, or skips it (outside CI)
+/// when that backend's server is unreachable.
+pub async fn run<F, Fut>(backend: Backend, scenario: F)
+where
+    F: FnOnce(TestStore) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    if let Some(store) = TestStore::new(backend).await {
+        scenario(store).await;
     }
 }
 
