@@ -1,11 +1,11 @@
 //! Builds the app: the session store, the router and the listening socket.
 
-use std::{future::Future, net::SocketAddr};
+use std::{future::Future, net::SocketAddr, sync::OnceLock};
 
 use anyhow::Context;
 use axum::{middleware, routing::get, Router};
 use leptos::prelude::LeptosOptions;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tokio::{net::TcpListener, task::JoinHandle};
 
 use app::{
@@ -106,7 +106,7 @@ pub fn router(store: SessionStoreHandle, settings: &Settings, leptos: LeptosOpti
             redis_configured: settings.redis_configured,
         });
 
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let pages = Router::new()
         .leptos_routes(&leptos, routes, {
             let leptos = leptos.clone();
@@ -128,6 +128,19 @@ pub fn router(store: SessionStoreHandle, settings: &Settings, leptos: LeptosOpti
             session::harden_removal_cookie,
         ))
         .layer(middleware::from_fn(session::explain_store_failures))
+}
+
+/// Returns the app's routes, generated once per process.
+///
+/// Generating them renders the app with resource loading suppressed through
+/// a process-global flag, and a resource that another render polls for the
+/// first time in that window never resolves
+/// (<https://github.com/leptos-rs/leptos/issues/4773>). Generating once,
+/// before any router serves, keeps that window away from every render, also
+/// where one process runs several apps, as the tests do.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 fn log_backend(store: &SessionStoreHandle, settings: &Settings) {
