@@ -9,6 +9,7 @@ use std::{str::FromStr, time::Duration};
 
 use async_trait::async_trait;
 use sqlx::{
+    migrate::MigrateError,
     mysql::{MySqlConnectOptions, MySqlPoolOptions},
     postgres::{PgConnectOptions, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions},
@@ -24,6 +25,8 @@ use tower_sessions_sqlx_store::{MySqlStore, PostgresStore, SqliteStore};
 use super::{backend_error, codec, redact_url, Backend, BackendKind, StartError};
 
 const SQLITE_TABLE: &str = "tower_sessions";
+/// How long to wait between migration attempts while the server is down.
+const MIGRATION_RETRY_DELAY: Duration = Duration::from_secs(2);
 const MYSQL_TABLE: &str = "tower_sessions";
 
 /// Sessions in one SQL database.
@@ -54,9 +57,11 @@ impl SqlStore {
     /// # Errors
     ///
     /// Returns [`StartError::InvalidSetting`] for an unknown scheme or a URL
-    /// that cannot be parsed, [`StartError::Database`] when the database cannot
-    /// be reached within `timeout`, and [`StartError::Migration`] when a
-    /// migration fails.
+    /// that cannot be parsed, [`StartError::Database`] when an SQLite file
+    /// cannot be opened, and [`StartError::Migration`] when a migration fails
+    /// or the server refuses the login. A PostgreSQL or MySQL server that
+    /// cannot be reached is no error: the app starts degraded and the
+    /// migrations run once it answers.
     pub async fn connect(url: &str, timeout: Duration) -> Result<Self, StartError> {
         let invalid = |reason: String| StartError::InvalidSetting {
             setting: "DATABASE_URL",
@@ -94,13 +99,13 @@ impl SqlStore {
                 .map_err(|err| invalid(format!("{err} ({})", redact_url(url))))?;
             let pool = PgPoolOptions::new()
                 .acquire_timeout(timeout)
-                .connect_with(options)
-                .await
-                .map_err(unreachable)?;
-            sqlx::migrate!("../migrations/postgres")
-                .run(&pool)
-                .await
-                .map_err(|err| StartError::Migration(err.to_string()))?;
+                .connect_lazy_with(options);
+            let migrated = pool.clone();
+            migrate_now_or_later(redact_url(url), timeout, move || {
+                let pool = migrated.clone();
+                async move { sqlx::migrate!("../migrations/postgres").run(&pool).await }
+            })
+            .await?;
 
             let store = PostgresStore::new(pool.clone());
             return Ok(Self::Postgres { pool, store });
@@ -120,13 +125,13 @@ impl SqlStore {
             };
             let pool = MySqlPoolOptions::new()
                 .acquire_timeout(timeout)
-                .connect_with(options)
-                .await
-                .map_err(unreachable)?;
-            sqlx::migrate!("../migrations/mysql")
-                .run(&pool)
-                .await
-                .map_err(|err| StartError::Migration(err.to_string()))?;
+                .connect_lazy_with(options);
+            let migrated = pool.clone();
+            migrate_now_or_later(redact_url(url), timeout, move || {
+                let pool = migrated.clone();
+                async move { sqlx::migrate!("../migrations/mysql").run(&pool).await }
+            })
+            .await?;
 
             let store = MySqlStore::new(pool.clone())
                 .with_schema_name(&database)
@@ -144,6 +149,65 @@ impl SqlStore {
             redact_url(url)
         )))
     }
+}
+
+/// Runs the migrations now; when the server cannot be reached, logs that and
+/// keeps retrying in the background so the app still starts, degraded.
+///
+/// # Errors
+///
+/// Returns [`StartError::Migration`] when the server answers but a migration
+/// fails, or refuses the login: retrying would not help.
+async fn migrate_now_or_later<F, Fut>(
+    server: String,
+    timeout: Duration,
+    migrate: F,
+) -> Result<(), StartError>
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<(), MigrateError>> + Send,
+{
+    let err = match tokio::time::timeout(timeout, migrate()).await {
+        Ok(Ok(())) => return Ok(()),
+        Ok(Err(err)) if !is_unreachable(&err) => {
+            return Err(StartError::Migration(err.to_string()))
+        }
+        Ok(Err(err)) => err.to_string(),
+        Err(_) => format!("no answer within {} ms", timeout.as_millis()),
+    };
+
+    tracing::error!(
+        %server,
+        error = %err,
+        "the session database is unreachable at start-up; sessions are unavailable until it answers"
+    );
+    tokio::spawn(async move {
+        let mut attempts: u64 = 0;
+        loop {
+            tokio::time::sleep(MIGRATION_RETRY_DELAY).await;
+            attempts += 1;
+            match migrate().await {
+                Ok(()) => {
+                    tracing::info!(%server, attempts, "session database reachable; migrations applied");
+                    return;
+                }
+                Err(err) if attempts.is_multiple_of(30) => {
+                    tracing::warn!(%server, attempts, error = %err, "still cannot run the session migrations; retrying");
+                }
+                Err(_) => {}
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Whether a migration failed because the server could not be reached, as
+/// opposed to answering with an error.
+fn is_unreachable(err: &MigrateError) -> bool {
+    matches!(
+        err,
+        MigrateError::Execute(sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Tls(_))
+    )
 }
 
 fn create_parent_folder(file: &std::path::Path) -> Result<(), StartError> {
