@@ -53,6 +53,41 @@ pub async fn logout() -> Result<(), ServerFnError> {
     Ok(())
 }
 
+/// Hides the dashboard's getting-started tip for the rest of the session.
+///
+/// Only for logged-in users; an anonymous caller gets an error.
+#[server(prefix = "/api", endpoint = "dismiss_tip")]
+pub async fn dismiss_tip() -> Result<(), ServerFnError> {
+    let session = request_session().await?;
+
+    let user = crate::session::auth::current_user(&session)
+        .await
+        .map_err(store_unavailable)?;
+    if user.is_none() {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(axum::http::StatusCode::UNAUTHORIZED);
+        }
+        return Err(ServerFnError::new("Log in to change your dashboard."));
+    }
+
+    crate::session::auth::dismiss_tip(&session)
+        .await
+        .map_err(store_unavailable)?;
+
+    leptos_axum::redirect("/dashboard");
+    Ok(())
+}
+
+/// Returns whether the logged-in user dismissed the getting-started tip.
+#[server(prefix = "/api", endpoint = "tip_dismissed")]
+pub async fn tip_dismissed() -> Result<bool, ServerFnError> {
+    let session = request_session().await?;
+
+    crate::session::auth::tip_dismissed(&session)
+        .await
+        .map_err(store_unavailable)
+}
+
 /// Returns the logged-in user, or `None` for an anonymous visitor.
 #[server(prefix = "/api", endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<User>, ServerFnError> {

@@ -4,7 +4,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Redirect, A};
 
-use crate::{catalogue::TEMPLATES, Auth};
+use crate::{
+    api::{tip_dismissed, DismissTip},
+    catalogue::TEMPLATES,
+    Auth,
+};
 
 /// `/`: what the site is, with the way into the catalogue.
 #[component]
@@ -93,15 +97,23 @@ pub fn TemplatesPage() -> impl IntoView {
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let auth = expect_context::<Auth>();
+    let dismiss = ServerAction::<DismissTip>::new();
+    // Awaited in the same Suspend as the user, so the page renders once, when
+    // both are known.
+    let tip_dismissed =
+        Resource::new_blocking(move || dismiss.version().get(), |_| tip_dismissed());
 
     view! {
         <Title text="Dashboard - PMBlueprints"/>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match auth.user.await {
+                let user = auth.user.await;
+                let show_tip = matches!(tip_dismissed.await, Ok(false));
+                match user {
                     Ok(Some(user)) => view! {
                         <h1>"Dashboard"</h1>
                         <p class="lead" data-testid="welcome">{format!("Welcome back, {}.", user.name)}</p>
+                        {show_tip.then(|| view! { <GettingStartedTip dismiss/> })}
                         <section class="card">
                             <h2>"Start with a template"</h2>
                             <ul class="link-list">
@@ -125,6 +137,25 @@ pub fn DashboardPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// A tip for new users, with the button that dismisses it.
+#[component]
+fn GettingStartedTip(dismiss: ServerAction<DismissTip>) -> impl IntoView {
+    view! {
+        <aside class="card tip" aria-label="Getting started">
+            <p>
+                "New here? Most projects start with a "
+                <A href="/templates#project-charter">"Project Charter"</A>
+                ", then a "
+                <A href="/templates#risk-register">"Risk Register"</A>
+                "."
+            </p>
+            <ActionForm action=dismiss attr:class="inline-form">
+                <button type="submit" class="button button-quiet">"Dismiss tip"</button>
+            </ActionForm>
+        </aside>
     }
 }
 

@@ -10,6 +10,9 @@ pub const USER_KEY: &str = "user";
 /// Whether the user asked to be remembered, as a `bool`.
 pub const REMEMBER_ME_KEY: &str = "remember_me";
 
+/// Whether the dashboard's getting-started tip was dismissed, as a `bool`.
+pub const TIP_DISMISSED_KEY: &str = "tip_dismissed";
+
 /// Returns the logged-in user, or `None` for an anonymous visitor.
 ///
 /// # Errors
@@ -52,4 +55,25 @@ pub async fn log_in(
 /// Returns an error when the store cannot be reached.
 pub async fn log_out(session: &Session) -> Result<(), session::Error> {
     session.flush().await
+}
+
+/// Records that the user dismissed the dashboard's getting-started tip.
+///
+/// # Errors
+///
+/// Returns an error when the store cannot be reached.
+pub async fn dismiss_tip(session: &Session) -> Result<(), session::Error> {
+    session.insert(TIP_DISMISSED_KEY, true).await
+}
+
+/// Returns whether the getting-started tip was dismissed in this session.
+///
+/// # Errors
+///
+/// Returns an error when the store cannot be reached.
+pub async fn tip_dismissed(session: &Session) -> Result<bool, session::Error> {
+    Ok(session
+        .get::<bool>(TIP_DISMISSED_KEY)
+        .await?
+        .unwrap_or(false))
 }
