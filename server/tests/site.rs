@@ -302,6 +302,70 @@ async fn detailed_health_reports_store(store: TestStore) {
     store.cleanup().await;
 }
 
+async fn parallel_requests_keep_the_login(store: TestStore) {
+    let app = std::sync::Arc::new(TestApp::spawn(&store).await);
+    let cookie = app.demo_login(true).await;
+    let value = cookie.value().to_owned();
+
+    let requests: Vec<_> = (0..50)
+        .map(|i| {
+            let app = std::sync::Arc::clone(&app);
+            let value = value.clone();
+            tokio::spawn(async move {
+                if i % 5 == 0 {
+                    app.post_form("/api/dismiss_tip", &[], Some(&value))
+                        .await
+                        .status()
+                } else {
+                    app.get("/dashboard", Some(&value)).await.status()
+                }
+            })
+        })
+        .collect();
+    for request in requests {
+        let status = request.await.expect("the request task");
+        assert!(
+            status == StatusCode::OK || status == StatusCode::FOUND,
+            "a parallel request answered {status}"
+        );
+    }
+
+    let response = app.get("/dashboard", Some(&value)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("Welcome back, Demo."), "the login was lost");
+    assert!(!body.contains("Dismiss tip"), "the dismissal was lost");
+    let record = store.stored_record(&value).await.expect("the record");
+    assert_eq!(record.data["user"]["name"], "Demo");
+    assert_eq!(record.data["remember_me"], true);
+    assert!(seconds_until(record.expiry_date) > THIRTY_DAYS - SLACK);
+
+    match std::sync::Arc::try_unwrap(app) {
+        Ok(app) => app.stop().await,
+        Err(_) => panic!("a request task still holds the app"),
+    }
+    store.cleanup().await;
+}
+
+async fn dismissing_tip_needs_login(store: TestStore) {
+    let app = TestApp::spawn(&store).await;
+
+    let response = app.post_form("/api/dismiss_tip", &[], None).await;
+
+    assert!(
+        !response.status().is_server_error(),
+        "status {}",
+        response.status()
+    );
+    assert!(
+        session_cookie(&response).is_none(),
+        "an anonymous write created a session"
+    );
+
+    app.stop().await;
+    store.cleanup().await;
+}
+
 macro_rules! backend_tests {
     ($module:ident, $backend:expr) => {
         mod $module {
@@ -360,6 +424,16 @@ macro_rules! backend_tests {
             #[tokio::test]
             async fn detailed_health_reports_store() {
                 run($backend, super::detailed_health_reports_store).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn parallel_requests_keep_the_login() {
+                run($backend, super::parallel_requests_keep_the_login).await;
+            }
+
+            #[tokio::test]
+            async fn dismissing_tip_needs_login() {
+                run($backend, super::dismissing_tip_needs_login).await;
             }
         }
     };

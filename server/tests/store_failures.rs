@@ -16,6 +16,7 @@ use common::{
     Backend, TestApp, TestStore,
 };
 use reqwest::StatusCode;
+use tower_sessions::SessionStore;
 
 /// Every request must be answered within the 5 s store timeout plus this.
 const ANSWER_SLACK: Duration = Duration::from_secs(2);
@@ -368,4 +369,119 @@ async fn sql_database_going_away_degrades_then_recovers() {
 
     app.stop().await;
     store.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_sql_at_start_up_still_starts() {
+    let Some(store) = TestStore::new(Backend::Postgres).await else {
+        return;
+    };
+    let StoreSettings::Sql { url } = &store.settings else {
+        unreachable!("PostgreSQL is an SQL store")
+    };
+    let mut proxy = TcpProxy::start(url.expose()).await;
+    proxy.stop().await;
+    let proxied = TestStore::custom(
+        Backend::Postgres,
+        StoreSettings::Sql {
+            url: Secret::new(proxy.url()),
+        },
+    );
+
+    let app = TestApp::spawn(&proxied).await;
+
+    assert_eq!(app.get("/", None).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get("/health/detailed", None).await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    proxy.resume().await;
+    let logged_in = eventually(Duration::from_secs(20), || async {
+        let response = app.post_form("/api/demo_login", &[], None).await;
+        response.status() == StatusCode::FOUND
+    })
+    .await;
+    assert!(logged_in, "login never worked once the database answered");
+
+    app.stop().await;
+    store.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn purge_task_survives_database_outage() {
+    let Some(store) = TestStore::new(Backend::Postgres).await else {
+        return;
+    };
+    let StoreSettings::Sql { url } = &store.settings else {
+        unreachable!("PostgreSQL is an SQL store")
+    };
+    let mut proxy = TcpProxy::start(url.expose()).await;
+    let proxied = TestStore::custom(
+        Backend::Postgres,
+        StoreSettings::Sql {
+            url: Secret::new(proxy.url()),
+        },
+    );
+    // The purge interval of test stores is one second.
+    let app = TestApp::spawn(&proxied).await;
+    proxy.stop().await;
+    let outage = Duration::from_secs(3);
+    tokio::time::sleep(outage).await;
+    proxy.resume().await;
+
+    let handle = app::session::connect_store(&store.settings, STORE_TIMEOUT)
+        .await
+        .expect("connect directly");
+    let mut expired = tower_sessions::session::Record {
+        id: tower_sessions::session::Id::default(),
+        data: Default::default(),
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+    };
+    handle.create(&mut expired).await.expect("create");
+    expired.expiry_date = time::OffsetDateTime::now_utc() - time::Duration::minutes(1);
+    handle.save(&expired).await.expect("expire it");
+
+    let purged = eventually(Duration::from_secs(10), || async {
+        store.stored_record(&expired.id.to_string()).await.is_none()
+    })
+    .await;
+    assert!(purged, "the purge task stopped after the outage");
+
+    app.stop().await;
+    store.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn purge_task_survives_damaged_files() {
+    let Some(store) = TestStore::new(Backend::Filesystem).await else {
+        return;
+    };
+    let app = TestApp::spawn(&store).await;
+    let folder = store.folder().expect("the session folder");
+    let damaged = folder.join(format!(
+        "{}.session",
+        tower_sessions::session::Id::default()
+    ));
+    std::fs::write(&damaged, b"not a record").unwrap();
+
+    let handle = app::session::connect_store(&store.settings, STORE_TIMEOUT)
+        .await
+        .expect("open the folder");
+    let mut expired = tower_sessions::session::Record {
+        id: tower_sessions::session::Id::default(),
+        data: Default::default(),
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+    };
+    handle.create(&mut expired).await.expect("create");
+    expired.expiry_date = time::OffsetDateTime::now_utc() - time::Duration::minutes(1);
+    handle.save(&expired).await.expect("expire it");
+    let expired_path = folder.join(format!("{}.session", expired.id));
+
+    let purged = eventually(Duration::from_secs(10), || async {
+        !expired_path.exists() && !damaged.exists()
+    })
+    .await;
+    assert!(purged, "the purge task left an expired or damaged file");
+
+    app.stop().await;
 }

@@ -356,6 +356,12 @@ impl TestApp {
 
     /// Like [`TestApp::spawn`], with session settings of the test's choosing.
     pub async fn spawn_with(session: SessionSettings) -> Self {
+        if std::env::var("TEST_LOG").is_ok() {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::from_env("TEST_LOG"))
+                .with_test_writer()
+                .try_init();
+        }
         let settings = Settings {
             redis_configured: matches!(session.store, StoreSettings::Redis(_)),
             session,

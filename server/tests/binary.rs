@@ -1,0 +1,199 @@
+//! The `pmblueprints` binary itself: how it stops on a bad setting, and what
+//! it writes to its log over a whole run.
+
+mod common;
+
+use std::{
+    io::{BufRead, BufReader},
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    sync::mpsc,
+    time::Duration,
+};
+
+use common::redis_server::{free_port, RedisServer};
+use reqwest::{header, redirect, StatusCode};
+
+const SECRET: &str = "hunter2-s3cret@#:/%";
+const SECRET_ENCODED: &str = "hunter2-s3cret%40%23%3A%2F%25";
+
+fn repository_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn binary(envs: &[(&str, String)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pmblueprints"));
+    command
+        .current_dir(repository_root())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", "debug")
+        .env("NO_COLOR", "1")
+        .envs(envs.iter().map(|(key, value)| (*key, value.as_str())))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+fn assert_no_secret(log: &str) {
+    assert!(!log.contains(SECRET), "the log names the password:\n{log}");
+    assert!(
+        !log.contains(SECRET_ENCODED),
+        "the log names the encoded password:\n{log}"
+    );
+    assert!(
+        !log.contains("hunter2"),
+        "the log names part of the password:\n{log}"
+    );
+}
+
+#[test]
+fn unparsable_redis_url_stops_start_up() {
+    let cases = [
+        format!("redis://default:{SECRET_ENCODED}@127.0.0.1:notaport"),
+        format!("http://default:{SECRET_ENCODED}@127.0.0.1:6379"),
+        format!("redis://default:{SECRET}@127.0.0.1:6379"),
+    ];
+
+    for url in cases {
+        let output = binary(&[
+            ("REDIS_URL", url.clone()),
+            ("LEPTOS_SITE_ADDR", format!("127.0.0.1:{}", free_port())),
+        ])
+        .output()
+        .expect("run the binary");
+
+        let log = String::from_utf8_lossy(&output.stderr).into_owned()
+            + &String::from_utf8_lossy(&output.stdout);
+        assert!(
+            !output.status.success(),
+            "started with REDIS_URL={url}:\n{log}"
+        );
+        let lines: Vec<&str> = log.lines().filter(|line| !line.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 1, "expected one line for {url}:\n{log}");
+        assert!(
+            lines[0].contains("REDIS_URL"),
+            "the line does not name REDIS_URL: {log}"
+        );
+        assert_no_secret(&log);
+    }
+}
+
+#[test]
+fn unknown_session_type_stops_start_up() {
+    let output = binary(&[("SESSION_TYPE", "memcached".to_owned())])
+        .output()
+        .expect("run the binary");
+
+    let log = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!output.status.success());
+    assert_eq!(log.lines().count(), 1, "{log}");
+    assert!(log.contains("SESSION_TYPE"), "{log}");
+}
+
+/// Reads the child's stderr on a thread, forwarding each line.
+fn collect_lines(child: &mut Child) -> mpsc::Receiver<String> {
+    let (sender, receiver) = mpsc::channel();
+    let stderr = child.stderr.take().expect("piped stderr");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    receiver
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whole_run_never_logs_secrets() {
+    let Some(redis) = RedisServer::start(&["--requirepass".to_owned(), SECRET.to_owned()]) else {
+        return;
+    };
+    let port = free_port();
+    let mut child = binary(&[
+        (
+            "REDIS_URL",
+            format!("redis://default:{SECRET_ENCODED}@127.0.0.1:{}", redis.port),
+        ),
+        ("SESSION_KEY_PREFIX", format!("pmb-log-test-{port}:")),
+        ("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}")),
+    ])
+    .spawn()
+    .expect("start the binary");
+    let lines = collect_lines(&mut child);
+
+    let mut log = Vec::new();
+    loop {
+        let line = lines
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the server logged that it listens");
+        let listening = line.contains("listening on");
+        log.push(line);
+        if listening {
+            break;
+        }
+    }
+
+    let client = reqwest::Client::builder()
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let login = client
+        .post(format!("{base}/api/demo_login"))
+        .header(header::ACCEPT, "text/html")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body("remember=true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::FOUND);
+    let cookie = common::session_cookie(&login).expect("a session cookie");
+    let cookie_header = format!("pmb_session={}", cookie.value());
+    for path in ["/", "/dashboard", "/templates", "/health/detailed"] {
+        let response = client
+            .get(format!("{base}{path}"))
+            .header(header::COOKIE, &cookie_header)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{path} answered {}",
+            response.status()
+        );
+        assert_no_secret(&response.text().await.unwrap());
+    }
+    let logout = client
+        .post(format!("{base}/api/logout"))
+        .header(header::ACCEPT, "text/html")
+        .header(header::COOKIE, &cookie_header)
+        .send()
+        .await
+        .unwrap();
+    assert!(logout.status().is_redirection());
+
+    // SIGTERM, so the server logs its shutdown too.
+    let _ = Command::new("kill").arg(child.id().to_string()).status();
+    let status = child.wait().expect("the binary exits");
+    log.extend(lines.iter());
+    let log = log.join("\n");
+
+    assert!(status.success(), "the binary failed on SIGTERM:\n{log}");
+    assert!(
+        log.contains("session layer initialized with Redis backend"),
+        "{log}"
+    );
+    assert!(
+        log.contains("server stopped"),
+        "the log ends before shutdown:\n{log}"
+    );
+    eprintln!("searched {} log lines", log.lines().count());
+    assert_no_secret(&log);
+    assert!(
+        !log.contains(cookie.value()),
+        "the log names the session id:\n{log}"
+    );
+}
