@@ -34,6 +34,46 @@ fn record(data: serde_json::Value, expires_in: Duration) -> Record {
     }
 }
 
+/// Runs `count` store calls on `session` at once, alternating saves of a new
+/// counter value with loads, and returns what the loads read.
+///
+/// # Panics
+///
+/// When a call fails or a load finds no session: a torn read would count as
+/// a damaged record and lose the session.
+async fn save_and_load_concurrently(
+    handle: &Arc<SessionStoreHandle>,
+    session: &Record,
+    count: u64,
+) -> Vec<Record> {
+    let tasks: Vec<_> = (0..count)
+        .map(|i| {
+            let handle = Arc::clone(handle);
+            let mut session = session.clone();
+            tokio::spawn(async move {
+                if i % 2 == 0 {
+                    session.data.insert("counter".to_owned(), json!(i));
+                    handle.save(&session).await.map(|()| None)
+                } else {
+                    handle.load(&session.id).await.map(Some)
+                }
+            })
+        })
+        .collect();
+
+    let mut loads = Vec::new();
+    for task in tasks {
+        let outcome = task
+            .await
+            .expect("the task finished")
+            .expect("the store call");
+        if let Some(loaded) = outcome {
+            loads.push(loaded.expect("a load found no session during concurrent saves"));
+        }
+    }
+    loads
+}
+
 async fn create_then_load(store: TestStore) {
     let handle = open(&store).await;
     let mut created = record(json!({"user": {"name": "Ada"}}), Duration::hours(1));
@@ -195,34 +235,14 @@ async fn concurrent_saves_never_corrupt(store: TestStore) {
     let mut session = record(json!({"counter": 0}), Duration::hours(1));
     handle.create(&mut session).await.expect("create");
 
-    let tasks: Vec<_> = (0..100)
-        .map(|i| {
-            let handle = Arc::clone(&handle);
-            let mut session = session.clone();
-            tokio::spawn(async move {
-                if i % 2 == 0 {
-                    session.data.insert("counter".to_owned(), json!(i));
-                    handle.save(&session).await.map(|()| None)
-                } else {
-                    handle.load(&session.id).await.map(Some)
-                }
-            })
-        })
-        .collect();
+    let loads = save_and_load_concurrently(&handle, &session, 100).await;
 
-    for task in tasks {
-        let outcome = task
-            .await
-            .expect("the task finished")
-            .expect("the store call");
-        if let Some(loaded) = outcome {
-            let loaded = loaded.expect("a load found no session during concurrent saves");
-            assert!(
-                loaded.data["counter"].is_u64(),
-                "a load saw {:?}",
-                loaded.data
-            );
-        }
+    for loaded in loads {
+        assert!(
+            loaded.data["counter"].is_u64(),
+            "a load saw {:?}",
+            loaded.data
+        );
     }
     let last = handle
         .load(&session.id)
@@ -410,36 +430,15 @@ mod filesystem_files {
         );
         handle.create(&mut session).await.expect("create");
 
-        let tasks: Vec<_> = (0..1_000u64)
-            .map(|i| {
-                let handle = Arc::clone(&handle);
-                let mut session = session.clone();
-                tokio::spawn(async move {
-                    if i % 2 == 0 {
-                        session.data.insert("counter".to_owned(), json!(i));
-                        handle.save(&session).await.map(|()| None)
-                    } else {
-                        handle.load(&session.id).await.map(Some)
-                    }
-                })
-            })
-            .collect();
+        let loads = save_and_load_concurrently(&handle, &session, 1_000).await;
 
-        for task in tasks {
-            let outcome = task
-                .await
-                .expect("the task finished")
-                .expect("the store call");
-            // A torn read would count as a damaged file and lose the session.
-            if let Some(loaded) = outcome {
-                let loaded = loaded.expect("a load found no session during concurrent saves");
-                assert!(
-                    loaded.data["counter"].is_u64(),
-                    "a load saw {:?}",
-                    loaded.data["counter"]
-                );
-                assert_eq!(loaded.data["padding"].as_str().map(str::len), Some(4096));
-            }
+        for loaded in loads {
+            assert!(
+                loaded.data["counter"].is_u64(),
+                "a load saw {:?}",
+                loaded.data["counter"]
+            );
+            assert_eq!(loaded.data["padding"].as_str().map(str::len), Some(4096));
         }
     }
 }

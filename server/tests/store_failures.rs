@@ -33,6 +33,24 @@ fn redis_store(url: String, ca_cert: Option<std::path::PathBuf>) -> TestStore {
     )
 }
 
+/// Creates a PostgreSQL database of the test's own and returns it, a proxy
+/// in front of its server, and a store that reaches it through the proxy.
+async fn postgres_behind_proxy() -> Option<(TestStore, TcpProxy, TestStore)> {
+    let store = TestStore::new(Backend::Postgres).await?;
+    let StoreSettings::Sql { url } = &store.settings else {
+        unreachable!("PostgreSQL is an SQL store")
+    };
+
+    let proxy = TcpProxy::start(url.expose()).await;
+    let proxied = TestStore::custom(
+        Backend::Postgres,
+        StoreSettings::Sql {
+            url: Secret::new(proxy.url()),
+        },
+    );
+    Some((store, proxy, proxied))
+}
+
 /// Polls `probe` every 100 ms until it returns true or `limit` passes.
 async fn eventually<F, Fut>(limit: Duration, mut probe: F) -> bool
 where
@@ -322,19 +340,9 @@ async fn percent_encoded_password_works() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sql_database_going_away_degrades_then_recovers() {
-    let Some(store) = TestStore::new(Backend::Postgres).await else {
+    let Some((store, mut proxy, proxied)) = postgres_behind_proxy().await else {
         return;
     };
-    let StoreSettings::Sql { url } = &store.settings else {
-        unreachable!("PostgreSQL is an SQL store")
-    };
-    let mut proxy = TcpProxy::start(url.expose()).await;
-    let proxied = TestStore::custom(
-        Backend::Postgres,
-        StoreSettings::Sql {
-            url: Secret::new(proxy.url()),
-        },
-    );
     let app = TestApp::spawn(&proxied).await;
     let cookie = app.demo_login(false).await;
 
@@ -373,20 +381,10 @@ async fn sql_database_going_away_degrades_then_recovers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreachable_sql_at_start_up_still_starts() {
-    let Some(store) = TestStore::new(Backend::Postgres).await else {
+    let Some((store, mut proxy, proxied)) = postgres_behind_proxy().await else {
         return;
     };
-    let StoreSettings::Sql { url } = &store.settings else {
-        unreachable!("PostgreSQL is an SQL store")
-    };
-    let mut proxy = TcpProxy::start(url.expose()).await;
     proxy.stop().await;
-    let proxied = TestStore::custom(
-        Backend::Postgres,
-        StoreSettings::Sql {
-            url: Secret::new(proxy.url()),
-        },
-    );
 
     let app = TestApp::spawn(&proxied).await;
 
@@ -409,19 +407,9 @@ async fn unreachable_sql_at_start_up_still_starts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn purge_task_survives_database_outage() {
-    let Some(store) = TestStore::new(Backend::Postgres).await else {
+    let Some((store, mut proxy, proxied)) = postgres_behind_proxy().await else {
         return;
     };
-    let StoreSettings::Sql { url } = &store.settings else {
-        unreachable!("PostgreSQL is an SQL store")
-    };
-    let mut proxy = TcpProxy::start(url.expose()).await;
-    let proxied = TestStore::custom(
-        Backend::Postgres,
-        StoreSettings::Sql {
-            url: Secret::new(proxy.url()),
-        },
-    );
     // The purge interval of test stores is one second.
     let app = TestApp::spawn(&proxied).await;
     proxy.stop().await;
