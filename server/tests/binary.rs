@@ -197,3 +197,48 @@ async fn whole_run_never_logs_secrets() {
         "the log names the session id:\n{log}"
     );
 }
+
+#[test]
+fn unreachable_redis_logs_one_line() {
+    let nothing_listens = free_port();
+    let port = free_port();
+    let mut child = binary(&[
+        (
+            "REDIS_URL",
+            format!("redis://default:{SECRET_ENCODED}@127.0.0.1:{nothing_listens}"),
+        ),
+        ("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}")),
+        ("RUST_LOG", "info".to_owned()),
+    ])
+    .spawn()
+    .expect("start the binary");
+    let lines = collect_lines(&mut child);
+
+    let mut log = Vec::new();
+    while let Ok(line) = lines.recv_timeout(Duration::from_secs(20)) {
+        let listening = line.contains("listening on");
+        log.push(line);
+        if listening {
+            break;
+        }
+    }
+    // A few seconds of retries in the background add no lines.
+    while let Ok(line) = lines.recv_timeout(Duration::from_secs(3)) {
+        log.push(line);
+    }
+    let _ = Command::new("kill").arg(child.id().to_string()).status();
+    let _ = child.wait();
+    let log = log.join("\n");
+
+    assert!(
+        log.contains("listening on"),
+        "the app did not start:\n{log}"
+    );
+    let problems: Vec<&str> = log
+        .lines()
+        .filter(|line| line.contains("ERROR") || line.contains("WARN"))
+        .collect();
+    assert_eq!(problems.len(), 1, "expected one line about Redis:\n{log}");
+    assert!(problems[0].contains("Redis is unreachable"), "{log}");
+    assert_no_secret(&log);
+}

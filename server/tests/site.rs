@@ -339,6 +339,10 @@ async fn parallel_requests_keep_the_login(store: TestStore) {
     assert_eq!(record.data["user"]["name"], "Demo");
     assert_eq!(record.data["remember_me"], true);
     assert!(seconds_until(record.expiry_date) > THIRTY_DAYS - SLACK);
+    if store.backend == Backend::Redis {
+        let ttl = store.redis_ttl(&value).await;
+        assert!(ttl > THIRTY_DAYS - SLACK, "TTL after the writes: {ttl}");
+    }
 
     match std::sync::Arc::try_unwrap(app) {
         Ok(app) => app.stop().await,

@@ -127,10 +127,11 @@ async fn keep_connecting(pool: Pool, server: String) {
             }
             Err(err) => {
                 attempts += 1;
-                // Every 30th failure only, about one line a minute once the
-                // backoff reaches 2 s: a Redis that stays down would
-                // otherwise fill the log.
-                if attempts == 1 || attempts.is_multiple_of(30) {
+                // Start-up already logged the first failure. After that,
+                // every 30th only, about one line a minute once the backoff
+                // reaches 2 s: a Redis that stays down would otherwise fill
+                // the log.
+                if attempts.is_multiple_of(30) {
                     tracing::warn!(%server, attempts, error = %err, "still cannot connect to Redis; retrying");
                 }
             }
