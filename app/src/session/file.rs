@@ -27,7 +27,7 @@ use tower_sessions::{
     session_store, SessionStore,
 };
 
-use super::{backend_error, codec, Backend, BackendKind, StartError};
+use super::{backend_error, codec, Backend, BackendKind, SessionCounts, StartError};
 
 const SESSION_SUFFIX: &str = ".session";
 const TEMP_PREFIX: &str = ".tmp-";
@@ -56,10 +56,12 @@ impl FileStore {
         tokio::task::spawn_blocking(move || prepare_folder(&prepared))
             .await
             .map_err(|err| StartError::Folder {
+                setting: "SESSION_FILE_DIR",
                 path: dir.display().to_string(),
                 source: io::Error::other(err),
             })?
             .map_err(|source| StartError::Folder {
+                setting: "SESSION_FILE_DIR",
                 path: dir.display().to_string(),
                 source,
             })?;
@@ -133,6 +135,18 @@ fn write_temp(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<PathBuf> {
         return Err(err);
     }
     Ok(path)
+}
+
+/// Writes `bytes` to `path` atomically: to a temporary file in `dir`, then
+/// renamed over `path`, so readers see the old content or the new, never part.
+fn replace_file(dir: &Path, path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned());
+    let temp = write_temp(dir, name.as_deref().unwrap_or("session"), bytes)?;
+    fs::rename(&temp, path).inspect_err(|_| {
+        let _ = fs::remove_file(&temp);
+    })
 }
 
 /// Reads a session file: `None` when it is missing, and also when it is
@@ -250,13 +264,7 @@ impl SessionStore for FileStore {
                 tracing::debug!("session was deleted before it was saved; not recreating it");
                 return Ok(());
             }
-            let name = path
-                .file_name()
-                .map(|name| name.to_string_lossy().into_owned());
-            let temp = write_temp(dir, name.as_deref().unwrap_or("session"), &bytes)?;
-            fs::rename(&temp, &path).inspect_err(|_| {
-                let _ = fs::remove_file(&temp);
-            })
+            replace_file(dir, &path, &bytes)
         })
         .await
     }
@@ -294,6 +302,69 @@ impl Backend for FileStore {
         self.blocking("failed to purge the session folder", purge_folder)
             .await
     }
+    async fn count(&self) -> session_store::Result<SessionCounts> {
+        let records = self
+            .blocking("failed to list the session folder", read_all)
+            .await?;
+        let live = records
+            .iter()
+            .filter(|record| record.as_ref().is_some_and(codec::is_live))
+            .count() as u64;
+
+        Ok(SessionCounts {
+            live,
+            expired: records.len() as u64 - live,
+        })
+    }
+
+    async fn live_records(&self) -> session_store::Result<Vec<Record>> {
+        let records = self
+            .blocking("failed to list the session folder", read_all)
+            .await?;
+        Ok(records
+            .into_iter()
+            .flatten()
+            .filter(codec::is_live)
+            .collect())
+    }
+
+    async fn import(&self, record: &Record) -> session_store::Result<()> {
+        let path = self.path_for(&record.id)?;
+        let bytes = codec::encode(record)?;
+
+        self.blocking("failed to write the session file", move |dir| {
+            replace_file(dir, &path, &bytes)
+        })
+        .await
+    }
+}
+
+/// Reads every session file in `dir`, skipping temporary and foreign files.
+/// Returns each file's decoded record, or `None` for one that cannot be
+/// decoded.
+fn read_all(dir: &Path) -> io::Result<Vec<Option<Record>>> {
+    let mut records = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let Some(id) = name
+            .to_string_lossy()
+            .strip_suffix(SESSION_SUFFIX)
+            .map(str::to_owned)
+        else {
+            continue;
+        };
+        if !is_valid_id(&id) {
+            continue;
+        }
+        match fs::read(entry.path()) {
+            Ok(bytes) => records.push(codec::decode(&bytes).ok()),
+            // Deleted since the listing: no longer a session.
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(records)
 }
 
 #[cfg(test)]

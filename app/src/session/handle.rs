@@ -65,6 +65,36 @@ pub trait Backend: SessionStore {
     ///
     /// Returns an error when the store cannot be reached.
     async fn delete_expired(&self) -> session_store::Result<u64>;
+
+    /// Counts the sessions the store holds, live and expired.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error when the store cannot be reached.
+    async fn count(&self) -> session_store::Result<SessionCounts>;
+
+    /// Returns every live session.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error when the store cannot be reached or a listing fails.
+    async fn live_records(&self) -> session_store::Result<Vec<Record>>;
+
+    /// Stores `record` under its own id and expiry, replacing any session with
+    /// that id. For moving sessions between stores; requests use `save`.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error when the store cannot be reached.
+    async fn import(&self, record: &Record) -> session_store::Result<()>;
+}
+
+/// How many sessions a store holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SessionCounts {
+    pub live: u64,
+    /// Expired but not yet purged; always 0 for Redis, which drops them itself.
+    pub expired: u64,
 }
 
 /// The store as the session layer sees it: one shared, cheaply cloned handle
@@ -129,6 +159,34 @@ impl SessionStoreHandle {
     /// Returns an error when the store fails or does not answer in time.
     pub async fn delete_expired(&self) -> session_store::Result<u64> {
         self.bounded("purge", self.backend.delete_expired()).await
+    }
+
+    /// Counts live and expired sessions, bounded by the timeout.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error when the store fails or does not answer in time.
+    pub async fn count(&self) -> session_store::Result<SessionCounts> {
+        self.bounded("count", self.backend.count()).await
+    }
+
+    /// Returns every live session. Not bounded by the timeout: a large store
+    /// takes as long as it takes, and each round trip has its own limit.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error when the store fails.
+    pub async fn live_records(&self) -> session_store::Result<Vec<Record>> {
+        self.backend.live_records().await
+    }
+
+    /// Stores `record` under its own id and expiry, bounded by the timeout.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error when the store fails or does not answer in time.
+    pub async fn import(&self, record: &Record) -> session_store::Result<()> {
+        self.bounded("import", self.backend.import(record)).await
     }
 
     async fn bounded<T>(

@@ -41,7 +41,7 @@ mod redis_tls;
 mod settings;
 pub mod sql;
 
-pub use handle::{Backend, BackendKind, SessionStoreHandle, StoreHealth};
+pub use handle::{Backend, BackendKind, SessionCounts, SessionStoreHandle, StoreHealth};
 pub use layer::{
     apply_remember_me, explain_store_failures, harden_removal_cookie, protect_pages, session_layer,
     unavailable_response, SessionLifetimes, COOKIE_NAME, PROTECTED_PATHS,
@@ -61,8 +61,9 @@ pub enum StartError {
         reason: String,
     },
 
-    #[error("failed to prepare the session folder {path}: {source}")]
+    #[error("{setting} is invalid: the folder {path} cannot be used")]
     Folder {
+        setting: &'static str,
         path: String,
         source: std::io::Error,
     },

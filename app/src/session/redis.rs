@@ -18,7 +18,10 @@ use tower_sessions::{
     session_store, SessionStore,
 };
 
-use super::{backend_error, codec, redact_url, Backend, BackendKind, RedisSettings, StartError};
+use super::{
+    backend_error, codec, redact_url, Backend, BackendKind, RedisSettings, SessionCounts,
+    StartError,
+};
 
 /// Connections kept open to Redis; each one pipelines many requests.
 const POOL_SIZE: usize = 4;
@@ -255,4 +258,77 @@ impl Backend for RedisStore {
         // Every key carries its own expiry, so Redis has nothing left over.
         Ok(0)
     }
+
+    async fn count(&self) -> session_store::Result<SessionCounts> {
+        Ok(SessionCounts {
+            live: self.keys().await?.len() as u64,
+            expired: 0,
+        })
+    }
+
+    async fn live_records(&self) -> session_store::Result<Vec<Record>> {
+        let mut records = Vec::new();
+        for key in self.keys().await? {
+            let bytes: Option<Vec<u8>> = self
+                .pool
+                .get(&key)
+                .await
+                .map_err(|err| backend_error("Redis GET failed", err))?;
+            // A key that expired since the scan is simply gone.
+            let Some(bytes) = bytes else { continue };
+            match codec::decode(&bytes) {
+                Ok(record) if codec::is_live(&record) => records.push(record),
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::warn!(error = %err, "skipping a session record that cannot be decoded")
+                }
+            }
+        }
+        Ok(records)
+    }
+
+    async fn import(&self, record: &Record) -> session_store::Result<()> {
+        let bytes = codec::encode(record)?;
+        let expires_at = Expiration::EXAT(record.expiry_date.unix_timestamp());
+        self.pool
+            .set::<Value, _, _>(self.key(&record.id), bytes, Some(expires_at), None, false)
+            .await
+            .map_err(|err| backend_error("Redis SET failed", err))?;
+        Ok(())
+    }
+}
+
+impl RedisStore {
+    /// Lists the keys under this store's prefix with `SCAN`, which never
+    /// blocks the server the way `KEYS` does.
+    async fn keys(&self) -> session_store::Result<Vec<String>> {
+        let pattern = format!("{}*", escape_glob(&self.key_prefix));
+        let mut cursor = "0".to_owned();
+        let mut keys = Vec::new();
+
+        loop {
+            let (next, page): (String, Vec<String>) = self
+                .pool
+                .scan_page(cursor, pattern.clone(), Some(500), None)
+                .await
+                .map_err(|err| backend_error("Redis SCAN failed", err))?;
+            keys.extend(page);
+            if next == "0" {
+                return Ok(keys);
+            }
+            cursor = next;
+        }
+    }
+}
+
+/// Escapes the characters that `SCAN … MATCH` treats as a pattern.
+fn escape_glob(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
 }

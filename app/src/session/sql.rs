@@ -22,7 +22,7 @@ use tower_sessions::{
 };
 use tower_sessions_sqlx_store::{MySqlStore, PostgresStore, SqliteStore};
 
-use super::{backend_error, codec, redact_url, Backend, BackendKind, StartError};
+use super::{backend_error, codec, redact_url, Backend, BackendKind, SessionCounts, StartError};
 
 const SQLITE_TABLE: &str = "tower_sessions";
 /// How long to wait between migration attempts while the server is down.
@@ -83,15 +83,17 @@ impl SqlStore {
                 .connect_with(options)
                 .await
                 .map_err(unreachable)?;
-            sqlx::migrate!("../migrations/sqlite")
-                .run(&pool)
+            let store = Self::Sqlite {
+                store: SqliteStore::new(pool.clone())
+                    .with_table_name(SQLITE_TABLE)
+                    .map_err(invalid)?,
+                pool,
+            };
+            store
+                .migrate()
                 .await
                 .map_err(|err| StartError::Migration(err.to_string()))?;
-
-            let store = SqliteStore::new(pool.clone())
-                .with_table_name(SQLITE_TABLE)
-                .map_err(invalid)?;
-            return Ok(Self::Sqlite { pool, store });
+            return Ok(store);
         }
 
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -100,15 +102,12 @@ impl SqlStore {
             let pool = PgPoolOptions::new()
                 .acquire_timeout(timeout)
                 .connect_lazy_with(options);
-            let migrated = pool.clone();
-            migrate_now_or_later(redact_url(url), timeout, move || {
-                let pool = migrated.clone();
-                async move { sqlx::migrate!("../migrations/postgres").run(&pool).await }
-            })
-            .await?;
-
-            let store = PostgresStore::new(pool.clone());
-            return Ok(Self::Postgres { pool, store });
+            let store = Self::Postgres {
+                store: PostgresStore::new(pool.clone()),
+                pool,
+            };
+            migrate_now_or_later(redact_url(url), timeout, store.clone()).await?;
+            return Ok(store);
         }
 
         if let Some(rest) = url
@@ -126,22 +125,16 @@ impl SqlStore {
             let pool = MySqlPoolOptions::new()
                 .acquire_timeout(timeout)
                 .connect_lazy_with(options);
-            let migrated = pool.clone();
-            migrate_now_or_later(redact_url(url), timeout, move || {
-                let pool = migrated.clone();
-                async move { sqlx::migrate!("../migrations/mysql").run(&pool).await }
-            })
-            .await?;
-
-            let store = MySqlStore::new(pool.clone())
-                .with_schema_name(&database)
-                .and_then(|store| store.with_table_name(MYSQL_TABLE))
-                .map_err(invalid)?;
-            return Ok(Self::MySql {
+            let store = Self::MySql {
+                store: MySqlStore::new(pool.clone())
+                    .with_schema_name(&database)
+                    .and_then(|store| store.with_table_name(MYSQL_TABLE))
+                    .map_err(invalid)?,
                 pool,
-                store,
                 database,
-            });
+            };
+            migrate_now_or_later(redact_url(url), timeout, store.clone()).await?;
+            return Ok(store);
         }
 
         Err(invalid(format!(
@@ -158,16 +151,12 @@ impl SqlStore {
 ///
 /// Returns [`StartError::Migration`] when the server answers but a migration
 /// fails, or refuses the login: retrying would not help.
-async fn migrate_now_or_later<F, Fut>(
+async fn migrate_now_or_later(
     server: String,
     timeout: Duration,
-    migrate: F,
-) -> Result<(), StartError>
-where
-    F: Fn() -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = Result<(), MigrateError>> + Send,
-{
-    let err = match tokio::time::timeout(timeout, migrate()).await {
+    store: SqlStore,
+) -> Result<(), StartError> {
+    let err = match tokio::time::timeout(timeout, store.migrate()).await {
         Ok(Ok(())) => return Ok(()),
         Ok(Err(err)) if !is_unreachable(&err) => {
             return Err(StartError::Migration(err.to_string()))
@@ -186,7 +175,7 @@ where
         loop {
             tokio::time::sleep(MIGRATION_RETRY_DELAY).await;
             attempts += 1;
-            match migrate().await {
+            match store.migrate().await {
                 Ok(()) => {
                     tracing::info!(%server, attempts, "session database reachable; migrations applied");
                     return;
@@ -210,6 +199,22 @@ fn is_unreachable(err: &MigrateError) -> bool {
     )
 }
 
+impl SqlStore {
+    /// Applies the migrations for this database that have not run yet.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error when the database cannot be reached or a migration
+    /// fails.
+    pub async fn migrate(&self) -> Result<(), MigrateError> {
+        match self {
+            Self::Sqlite { pool, .. } => sqlx::migrate!("../migrations/sqlite").run(pool).await,
+            Self::Postgres { pool, .. } => sqlx::migrate!("../migrations/postgres").run(pool).await,
+            Self::MySql { pool, .. } => sqlx::migrate!("../migrations/mysql").run(pool).await,
+        }
+    }
+}
+
 fn create_parent_folder(file: &std::path::Path) -> Result<(), StartError> {
     let Some(parent) = file
         .parent()
@@ -218,6 +223,7 @@ fn create_parent_folder(file: &std::path::Path) -> Result<(), StartError> {
         return Ok(());
     };
     std::fs::create_dir_all(parent).map_err(|source| StartError::Folder {
+        setting: "DATABASE_URL",
         path: parent.display().to_string(),
         source,
     })
@@ -335,5 +341,88 @@ impl Backend for SqlStore {
             .map(|done| done.rows_affected()),
         }
         .map_err(|err| backend_error("failed to delete expired sessions", err))
+    }
+
+    async fn count(&self) -> session_store::Result<SessionCounts> {
+        let now = OffsetDateTime::now_utc();
+        let (live, expired): (i64, i64) = match self {
+            Self::Sqlite { pool, .. } => sqlx::query_as(&format!(
+                "SELECT COALESCE(SUM(expiry_date > ?), 0), COALESCE(SUM(expiry_date <= ?), 0) FROM {SQLITE_TABLE}"
+            ))
+            .bind(now)
+            .bind(now)
+            .fetch_one(pool)
+            .await,
+            Self::Postgres { pool, .. } => sqlx::query_as(
+                "SELECT COUNT(*) FILTER (WHERE expiry_date > $1), COUNT(*) FILTER (WHERE expiry_date <= $1) \
+                 FROM tower_sessions.session",
+            )
+            .bind(now)
+            .fetch_one(pool)
+            .await,
+            Self::MySql { pool, database, .. } => sqlx::query_as(&format!(
+                "SELECT CAST(COALESCE(SUM(expiry_date > ?), 0) AS SIGNED), \
+                 CAST(COALESCE(SUM(expiry_date <= ?), 0) AS SIGNED) FROM `{database}`.`{MYSQL_TABLE}`"
+            ))
+            .bind(now)
+            .bind(now)
+            .fetch_one(pool)
+            .await,
+        }
+        .map_err(|err| backend_error("failed to count sessions", err))?;
+
+        Ok(SessionCounts {
+            live: live.try_into().unwrap_or_default(),
+            expired: expired.try_into().unwrap_or_default(),
+        })
+    }
+
+    async fn live_records(&self) -> session_store::Result<Vec<Record>> {
+        let now = OffsetDateTime::now_utc();
+        let rows: Vec<Vec<u8>> = match self {
+            Self::Sqlite { pool, .. } => {
+                sqlx::query_scalar(&format!(
+                    "SELECT data FROM {SQLITE_TABLE} WHERE expiry_date > ?"
+                ))
+                .bind(now)
+                .fetch_all(pool)
+                .await
+            }
+            Self::Postgres { pool, .. } => {
+                sqlx::query_scalar("SELECT data FROM tower_sessions.session WHERE expiry_date > $1")
+                    .bind(now)
+                    .fetch_all(pool)
+                    .await
+            }
+            Self::MySql { pool, database, .. } => {
+                sqlx::query_scalar(&format!(
+                    "SELECT data FROM `{database}`.`{MYSQL_TABLE}` WHERE expiry_date > ?"
+                ))
+                .bind(now)
+                .fetch_all(pool)
+                .await
+            }
+        }
+        .map_err(|err| backend_error("failed to list sessions", err))?;
+
+        let mut records = Vec::with_capacity(rows.len());
+        for bytes in rows {
+            match codec::decode(&bytes) {
+                Ok(record) => records.push(record),
+                Err(err) => {
+                    tracing::warn!(error = %err, "skipping a session row that cannot be decoded")
+                }
+            }
+        }
+        Ok(records)
+    }
+
+    async fn import(&self, record: &Record) -> session_store::Result<()> {
+        // The crate's save is an upsert that keeps the id and expiry given.
+        match self {
+            Self::Sqlite { store, .. } => store.save(record).await,
+            Self::Postgres { store, .. } => store.save(record).await,
+            Self::MySql { store, .. } => store.save(record).await,
+        }
     }
 }
