@@ -30,6 +30,8 @@ pub struct Settings {
     pub session: SessionSettings,
     /// Whether `REDIS_URL` is set, whichever backend was chosen.
     pub redis_configured: bool,
+    /// The serverless platform the process runs on, when one is detected.
+    pub serverless_platform: Option<&'static str>,
 }
 
 impl Settings {
@@ -112,8 +114,23 @@ impl Settings {
                 purge_interval,
             },
             redis_configured: redis_url.is_some(),
+            serverless_platform: serverless_platform(&get),
         })
     }
+}
+
+/// Names the serverless platform from the variables each one sets in its
+/// functions: Vercel (`VERCEL`), AWS Lambda (`AWS_LAMBDA_FUNCTION_NAME`) and
+/// Cloud Run or Knative (`K_SERVICE`).
+fn serverless_platform(get: &impl Fn(&str) -> Option<String>) -> Option<&'static str> {
+    [
+        ("VERCEL", "Vercel"),
+        ("AWS_LAMBDA_FUNCTION_NAME", "AWS Lambda"),
+        ("K_SERVICE", "Cloud Run"),
+    ]
+    .into_iter()
+    .find(|(variable, _)| get(variable).is_some())
+    .map(|(_, platform)| platform)
 }
 
 fn redis_settings(
@@ -248,6 +265,15 @@ mod tests {
 
         assert_eq!(err.setting, "SESSION_TYPE");
         assert!(err.to_string().contains("memcached"));
+    }
+
+    #[test]
+    fn serverless_platform_is_detected() {
+        assert_eq!(settings(&[]).unwrap().serverless_platform, None);
+        let lambda = settings(&[("AWS_LAMBDA_FUNCTION_NAME", "pmb")]).unwrap();
+        assert_eq!(lambda.serverless_platform, Some("AWS Lambda"));
+        let vercel = settings(&[("VERCEL", "1")]).unwrap();
+        assert_eq!(vercel.serverless_platform, Some("Vercel"));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The PMBlueprints server: configuration, start-up and axum wiring around
 //! the Leptos app.
 
+pub mod cli;
 pub mod config;
 pub mod health;
+pub mod request_log;
 pub mod startup;
 pub mod telemetry;

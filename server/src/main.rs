@@ -1,18 +1,33 @@
 //! The `pmblueprints` server binary.
 //!
 //! Run it from the repository root after `cargo leptos build --release`:
-//! `./target/release/pmblueprints`. Settings come from the environment and
-//! from a `.env` file in the working directory.
+//! `./target/release/pmblueprints` serves the site, and
+//! `./target/release/pmblueprints --help` lists the maintenance commands.
+//! Settings come from the environment and from a `.env` file in the working
+//! directory.
 
 use std::{path::Path, process::ExitCode};
 
+use clap::Parser;
 use leptos::config::get_configuration;
-use server::{config::Settings, startup::Application, telemetry};
+use server::{
+    cli::{self, Cli, Command},
+    config::Settings,
+    startup::Application,
+    telemetry::{self, LogFormat},
+};
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let cli = Cli::parse();
     let dotenv = dotenvy::dotenv();
-    telemetry::init();
+
+    let log_format = LogFormat::from_env();
+    telemetry::init(*log_format.as_ref().unwrap_or(&LogFormat::Text));
+    if let Err(err) = log_format {
+        tracing::error!("{err}");
+        return ExitCode::FAILURE;
+    }
     if let Err(err) = dotenv {
         if !err.not_found() {
             tracing::error!(error = %err, "failed to read .env");
@@ -28,6 +43,13 @@ async fn main() -> ExitCode {
         }
     };
 
+    match cli.command {
+        None | Some(Command::Serve) => serve(settings).await,
+        Some(command) => cli::run(command, settings).await,
+    }
+}
+
+async fn serve(settings: Settings) -> ExitCode {
     // cargo-leptos passes the site settings as LEPTOS_* variables; a binary
     // started by hand reads them from Leptos.toml, which the variables override.
     let leptos_file = Path::new("Leptos.toml").exists().then_some("Leptos.toml");

@@ -16,6 +16,7 @@ use app::{
 use crate::{
     config::Settings,
     health::{self, HealthState},
+    request_log,
 };
 
 /// The server, bound to its port and ready to run.
@@ -128,6 +129,7 @@ pub fn router(store: SessionStoreHandle, settings: &Settings, leptos: LeptosOpti
             session::harden_removal_cookie,
         ))
         .layer(middleware::from_fn(session::explain_store_failures))
+        .layer(middleware::from_fn(request_log::log_requests))
 }
 
 /// Returns the app's routes, generated once per process.
@@ -151,7 +153,15 @@ fn log_backend(store: &SessionStoreHandle, settings: &Settings) {
     };
     tracing::info!(backend = %store.kind(), "session layer initialized with {name} backend");
 
-    if store.kind() == BackendKind::Filesystem {
+    if let (BackendKind::Filesystem, Some(platform)) = (store.kind(), settings.serverless_platform)
+    {
+        tracing::warn!(
+            platform,
+            "{platform} detected with filesystem sessions: each function instance has its own \
+             temporary folder, so users will be logged out between invocations. Set REDIS_URL \
+             or SESSION_TYPE=sql with DATABASE_URL"
+        );
+    } else if store.kind() == BackendKind::Filesystem {
         tracing::warn!(
             "filesystem sessions are NOT shared across instances: each instance (and each \
              serverless invocation) sees only its own folder. Set REDIS_URL, or SESSION_TYPE=sql \
