@@ -3,38 +3,16 @@
 
 mod common;
 
-use std::{
-    io::{BufRead, BufReader},
-    path::PathBuf,
-    process::{Child, Command, Stdio},
-    sync::mpsc,
-    time::Duration,
-};
+use std::{process::Command, time::Duration};
 
-use common::redis_server::{free_port, RedisServer};
+use common::{
+    process::{binary, collect_lines},
+    redis_server::{free_port, RedisServer},
+};
 use reqwest::{header, redirect, StatusCode};
 
 const SECRET: &str = "hunter2-s3cret@#:/%";
 const SECRET_ENCODED: &str = "hunter2-s3cret%40%23%3A%2F%25";
-
-fn repository_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn binary(envs: &[(&str, String)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_pmblueprints"));
-    command
-        .current_dir(repository_root())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("RUST_LOG", "debug")
-        .env("NO_COLOR", "1")
-        .envs(envs.iter().map(|(key, value)| (*key, value.as_str())))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command
-}
 
 fn assert_no_secret(log: &str) {
     assert!(!log.contains(SECRET), "the log names the password:\n{log}");
@@ -90,20 +68,6 @@ fn unknown_session_type_stops_start_up() {
     assert!(!output.status.success());
     assert_eq!(log.lines().count(), 1, "{log}");
     assert!(log.contains("SESSION_TYPE"), "{log}");
-}
-
-/// Reads the child's stderr on a thread, forwarding each line.
-fn collect_lines(child: &mut Child) -> mpsc::Receiver<String> {
-    let (sender, receiver) = mpsc::channel();
-    let stderr = child.stderr.take().expect("piped stderr");
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if sender.send(line).is_err() {
-                return;
-            }
-        }
-    });
-    receiver
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,6 +8,7 @@
 
 #![allow(dead_code)]
 
+pub mod process;
 pub mod proxy;
 pub mod redis_server;
 
@@ -364,6 +365,7 @@ impl TestApp {
         }
         let settings = Settings {
             redis_configured: matches!(session.store, StoreSettings::Redis(_)),
+            serverless_platform: None,
             session,
         };
         let leptos = LeptosOptions::builder()

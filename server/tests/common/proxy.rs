@@ -1,10 +1,13 @@
 //! A TCP proxy on a loopback port in front of a real server, so a test can
 //! make that server vanish for the app and come back, without touching it.
 
-use std::sync::{Arc, Mutex};
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use tokio::{
-    io::copy_bidirectional,
+    io::{copy, copy_bidirectional, AsyncReadExt, AsyncWriteExt},
     net::{TcpListener, TcpStream},
     task::AbortHandle,
 };
@@ -13,12 +16,20 @@ pub struct TcpProxy {
     port: u16,
     upstream: String,
     original_url: String,
+    /// Added before each chunk the client sends, to make the server slow.
+    delay: Duration,
     tasks: Arc<Mutex<Vec<AbortHandle>>>,
 }
 
 impl TcpProxy {
     /// Starts a proxy to the host and port of `url` on a free loopback port.
     pub async fn start(url: &str) -> Self {
+        Self::start_with_delay(url, Duration::ZERO).await
+    }
+
+    /// Like [`TcpProxy::start`], holding each chunk from the client for
+    /// `delay` before passing it on.
+    pub async fn start_with_delay(url: &str, delay: Duration) -> Self {
         let authority = url
             .split_once("://")
             .map(|(_, rest)| rest)
@@ -33,6 +44,7 @@ impl TcpProxy {
             port: super::redis_server::free_port(),
             upstream,
             original_url: url.to_owned(),
+            delay,
             tasks: Arc::default(),
         };
         proxy.resume().await;
@@ -60,6 +72,7 @@ impl TcpProxy {
             .await
             .expect("bind the proxy port");
         let upstream = self.upstream.clone();
+        let delay = self.delay;
         let tasks = Arc::clone(&self.tasks);
 
         let accept = tokio::spawn({
@@ -71,9 +84,26 @@ impl TcpProxy {
                     };
                     let upstream = upstream.clone();
                     let connection = tokio::spawn(async move {
-                        if let Ok(mut server) = TcpStream::connect(&upstream).await {
+                        let Ok(mut server) = TcpStream::connect(&upstream).await else {
+                            return;
+                        };
+                        if delay.is_zero() {
                             let _ = copy_bidirectional(&mut client, &mut server).await;
+                            return;
                         }
+                        let (mut client_reader, mut client_writer) = client.into_split();
+                        let (mut server_reader, mut server_writer) = server.into_split();
+                        let upstream = async move {
+                            let mut buffer = vec![0u8; 16 * 1024];
+                            while let Ok(read @ 1..) = client_reader.read(&mut buffer).await {
+                                tokio::time::sleep(delay).await;
+                                if server_writer.write_all(&buffer[..read]).await.is_err() {
+                                    return;
+                                }
+                            }
+                        };
+                        let downstream = copy(&mut server_reader, &mut client_writer);
+                        let _ = tokio::join!(upstream, downstream);
                     });
                     tasks
                         .lock()

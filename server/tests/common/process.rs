@@ -1,0 +1,96 @@
+//! Running the `pmblueprints` binary itself, as an operator would.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    sync::mpsc,
+    time::Duration,
+};
+
+use app::session::StoreSettings;
+
+/// The repository root, where the binary finds `Leptos.toml`.
+pub fn repository_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A command for the binary with a clean environment plus `envs`.
+pub fn binary(envs: &[(&str, String)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pmblueprints"));
+    command
+        .current_dir(repository_root())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", "debug")
+        .env("NO_COLOR", "1")
+        .envs(envs.iter().map(|(key, value)| (*key, value.as_str())))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// The variables that select `store` for the binary.
+pub fn store_env(store: &StoreSettings) -> Vec<(&'static str, String)> {
+    match store {
+        StoreSettings::Redis(redis) => vec![
+            ("SESSION_TYPE", "redis".to_owned()),
+            ("REDIS_URL", redis.url.expose().to_owned()),
+            ("SESSION_KEY_PREFIX", redis.key_prefix.clone()),
+        ],
+        StoreSettings::Sql { url } => vec![
+            ("SESSION_TYPE", "sql".to_owned()),
+            ("DATABASE_URL", url.expose().to_owned()),
+        ],
+        StoreSettings::Filesystem { dir } => vec![
+            ("SESSION_TYPE", "filesystem".to_owned()),
+            ("SESSION_FILE_DIR", dir.display().to_string()),
+        ],
+    }
+}
+
+/// Reads the child's stderr on a thread, forwarding each line.
+pub fn collect_lines(child: &mut Child) -> mpsc::Receiver<String> {
+    let (sender, receiver) = mpsc::channel();
+    let stderr = child.stderr.take().expect("piped stderr");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    receiver
+}
+
+/// Reads lines until one contains "listening on", returning all of them.
+///
+/// # Panics
+///
+/// When the binary logs nothing for 20 s or exits first.
+pub fn wait_until_listening(lines: &mpsc::Receiver<String>) -> Vec<String> {
+    let mut log = Vec::new();
+    loop {
+        let line = lines
+            .recv_timeout(Duration::from_secs(20))
+            .unwrap_or_else(|_| {
+                panic!(
+                    "the server never logged that it listens:\n{}",
+                    log.join("\n")
+                )
+            });
+        let listening = line.contains("listening on");
+        log.push(line);
+        if listening {
+            return log;
+        }
+    }
+}
+
+/// Sends SIGTERM to the child, waits for it, and returns whether it exited
+/// successfully.
+pub fn terminate(child: &mut Child) -> bool {
+    let _ = Command::new("kill").arg(child.id().to_string()).status();
+    child.wait().is_ok_and(|status| status.success())
+}
