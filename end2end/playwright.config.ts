@@ -2,6 +2,7 @@
 // backend. Playwright starts one server per backend on its own loopback port
 // and waits for /health before any spec runs.
 import { defineConfig, devices } from "@playwright/test";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -14,6 +15,34 @@ const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const filesystemPort = 3910;
 const redisPort = 3911;
 
+// Pairs of instances for the many-instances specs: two on one Redis, two on
+// one PostgreSQL database, and two with a session folder each.
+export const instancePorts = {
+  redis: [3912, 3913],
+  postgres: [3914, 3915],
+  separateFolders: [3916, 3917],
+} as const;
+
+const sharedRedisPrefix = `pmb-e2e-shared-${process.pid}-${Date.now()}:`;
+const postgresDatabase = "pmb_e2e";
+const postgresUrl =
+  process.env.PMB_E2E_DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/${postgresDatabase}`;
+
+/** Creates the shared PostgreSQL database once; later runs reuse it. */
+function ensurePostgresDatabase() {
+  if (process.env.PMB_E2E_DATABASE_URL) {
+    return;
+  }
+  const psql = (sql: string) =>
+    execFileSync("psql", ["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-tAc", sql], {
+      encoding: "utf8",
+    }).trim();
+  if (psql(`SELECT 1 FROM pg_database WHERE datname = '${postgresDatabase}'`) !== "1") {
+    psql(`CREATE DATABASE ${postgresDatabase}`);
+  }
+}
+ensurePostgresDatabase();
+
 function server(port: number, env: Record<string, string>) {
   return {
     command: binary,
@@ -25,7 +54,7 @@ function server(port: number, env: Record<string, string>) {
     stderr: "pipe" as const,
     env: {
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-      RUST_LOG: "info",
+      RUST_LOG: "warn",
       ...env,
     },
   };
@@ -58,11 +87,18 @@ export default defineConfig({
   projects: [
     {
       name: "filesystem",
+      testIgnore: "instances/**",
       use: { ...devices["Desktop Chrome"], baseURL: `http://127.0.0.1:${filesystemPort}` },
     },
     {
       name: "redis",
+      testIgnore: "instances/**",
       use: { ...devices["Desktop Chrome"], baseURL: `http://127.0.0.1:${redisPort}` },
+    },
+    {
+      name: "instances",
+      testMatch: "instances/**/*.spec.ts",
+      use: { ...devices["Desktop Chrome"] },
     },
   ],
   webServer: [
@@ -74,5 +110,17 @@ export default defineConfig({
       REDIS_URL: redisUrl,
       SESSION_KEY_PREFIX: `pmb-e2e-${process.pid}-${Date.now()}:`,
     }),
+    ...instancePorts.redis.map((port) =>
+      server(port, { REDIS_URL: redisUrl, SESSION_KEY_PREFIX: sharedRedisPrefix }),
+    ),
+    ...instancePorts.postgres.map((port) =>
+      server(port, { SESSION_TYPE: "sql", DATABASE_URL: postgresUrl }),
+    ),
+    ...instancePorts.separateFolders.map((port) =>
+      server(port, {
+        SESSION_TYPE: "filesystem",
+        SESSION_FILE_DIR: mkdtempSync(join(tmpdir(), `pmb-e2e-instance-${port}-`)),
+      }),
+    ),
   ],
 });

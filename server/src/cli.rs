@@ -165,7 +165,7 @@ async fn sessions(
     Ok(())
 }
 
-/// Connects a store and checks that it answers, so a command fails at once
+/// Connects a store and checks that it is reachable, so a command fails at once
 /// rather than on its first call.
 async fn connect(
     store: &StoreSettings,

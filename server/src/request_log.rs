@@ -18,7 +18,7 @@ use tracing::Instrument;
 /// a plausible id and echoed in the response.
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Logs each request once it has been answered.
+/// Logs each request once its response is ready.
 pub async fn log_requests(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();

@@ -5,7 +5,7 @@ use tracing_subscriber::{fmt, EnvFilter};
 
 use crate::config::ConfigError;
 
-/// How log lines are written.
+/// The format of log lines.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum LogFormat {
     #[default]
