@@ -162,6 +162,17 @@ fn build_pool(settings: &RedisSettings, timeout: Duration) -> Result<Pool, Start
         )));
     }
 
+    // An unencoded `@` or `#` in the password moves the host into the user
+    // info or a fragment, and the client would quietly dial the wrong host.
+    let authority_end = url.find("://").map_or(0, |start| start + 3);
+    if url.contains('#') || url[authority_end..].matches('@').count() > 1 {
+        return Err(invalid(
+            "the URL has more than one @ or a #: percent-encode special characters in the \
+             password (@ as %40, # as %23, : as %3A, / as %2F, % as %25)"
+                .to_owned(),
+        ));
+    }
+
     let mut config = Config::from_url(url)
         .map_err(|err| invalid(format!("{} ({})", err.details(), redact_url(url))))?;
 
