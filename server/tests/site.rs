@@ -283,10 +283,9 @@ async fn detailed_health_reports_store(store: TestStore) {
     assert_eq!(health["session_store"]["backend"], expected_backend);
     assert_eq!(health["session_store"]["reachable"], true);
     assert!(health["session_store"]["latency_ms"].is_number());
-    assert_eq!(
-        health["session_store"]["shared_across_instances"],
-        store.backend != Backend::Filesystem
-    );
+    // Files, and an SQLite file, belong to one machine.
+    let shared = !matches!(store.backend, Backend::Filesystem | Backend::Sqlite);
+    assert_eq!(health["session_store"]["shared_across_instances"], shared);
     assert_eq!(
         health["environment"]["redis_configured"],
         store.backend == Backend::Redis

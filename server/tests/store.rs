@@ -8,7 +8,7 @@ mod common;
 
 use std::{collections::HashMap, sync::Arc};
 
-use app::session::{connect_store, SessionStoreHandle};
+use app::session::{connect_store, SessionStoreHandle, StoreSettings};
 use common::{run, Backend, TestStore};
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
@@ -260,10 +260,8 @@ async fn ping_reaches_store(store: TestStore) {
     let health = handle.health().await;
 
     assert!(health.reachable);
-    assert_eq!(
-        health.shared_across_instances,
-        store.backend != Backend::Filesystem
-    );
+    let shared = !matches!(store.backend, Backend::Filesystem | Backend::Sqlite);
+    assert_eq!(health.shared_across_instances, shared);
 
     store.cleanup().await;
 }
@@ -337,8 +335,8 @@ store_contract!(sqlite, Backend::Sqlite);
 store_contract!(mariadb, Backend::MySql);
 store_contract!(filesystem, Backend::Filesystem);
 
-/// What only the filesystem store has: file modes and damaged files.
-mod filesystem_files {
+/// What only the file-based stores have: file modes, and damaged files.
+mod files {
     use std::os::unix::fs::PermissionsExt;
 
     use super::*;
@@ -360,6 +358,24 @@ mod filesystem_files {
         assert_eq!(mode(&folder), 0o700);
         let file = folder.join(format!("{}.session", session.id));
         assert_eq!(mode(&file), 0o600);
+    }
+
+    #[tokio::test]
+    async fn sqlite_file_is_private() {
+        let store = TestStore::new(Backend::Sqlite)
+            .await
+            .expect("a temporary folder");
+        let StoreSettings::Sql { url } = &store.settings else {
+            unreachable!("SQLite is an SQL store")
+        };
+        let file = url
+            .expose()
+            .strip_prefix("sqlite://")
+            .expect("an sqlite:// URL");
+
+        open(&store).await;
+
+        assert_eq!(mode(std::path::Path::new(file)), 0o600);
     }
 
     #[tokio::test]

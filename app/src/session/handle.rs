@@ -52,6 +52,11 @@ pub trait Backend: SessionStore {
     /// The kind of store, for logs and health reports.
     fn kind(&self) -> BackendKind;
 
+    /// Whether instances on other machines can see these sessions.
+    fn shared_across_instances(&self) -> bool {
+        self.kind().shared_across_instances()
+    }
+
     /// Makes one round trip to the store.
     ///
     /// # Errors
@@ -148,7 +153,7 @@ impl SessionStoreHandle {
             backend: self.kind(),
             reachable: result.is_ok(),
             latency_ms: (latency_ms * 100.0).round() / 100.0,
-            shared_across_instances: self.kind().shared_across_instances(),
+            shared_across_instances: self.backend.shared_across_instances(),
         }
     }
 

@@ -76,13 +76,16 @@ impl SqlStore {
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .busy_timeout(timeout);
-            create_parent_folder(options.get_filename())?;
+            let file = options.get_filename().to_path_buf();
+            create_parent_folder(&file)?;
 
             let pool = SqlitePoolOptions::new()
                 .acquire_timeout(timeout)
                 .connect_with(options)
                 .await
                 .map_err(unreachable)?;
+            restrict_to_owner(&file);
+            tracing::info!(database = "SQLite", file = %file.display(), "session database ready");
             let store = Self::Sqlite {
                 store: SqliteStore::new(pool.clone())
                     .with_table_name(SQLITE_TABLE)
@@ -107,6 +110,7 @@ impl SqlStore {
                 pool,
             };
             migrate_now_or_later(redact_url(url), timeout, store.clone()).await?;
+            tracing::info!(database = "PostgreSQL", server = %redact_url(url), "session database ready");
             return Ok(store);
         }
 
@@ -134,6 +138,7 @@ impl SqlStore {
                 database,
             };
             migrate_now_or_later(redact_url(url), timeout, store.clone()).await?;
+            tracing::info!(database = "MySQL", server = %redact_url(url), "session database ready");
             return Ok(store);
         }
 
@@ -212,6 +217,17 @@ impl SqlStore {
             Self::Postgres { pool, .. } => sqlx::migrate!("../migrations/postgres").run(pool).await,
             Self::MySql { pool, .. } => sqlx::migrate!("../migrations/mysql").run(pool).await,
         }
+    }
+}
+
+/// Makes the SQLite file readable by its owner only, as session files are;
+/// SQLite gives its -wal and -shm files the same mode. A failure is logged,
+/// not fatal: the file may belong to another user on purpose.
+fn restrict_to_owner(file: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+
+    if let Err(err) = std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600)) {
+        tracing::warn!(file = %file.display(), error = %err, "failed to make the SQLite file private");
     }
 }
 
@@ -303,6 +319,11 @@ impl SessionStore for SqlStore {
 impl Backend for SqlStore {
     fn kind(&self) -> BackendKind {
         BackendKind::Sql
+    }
+
+    /// An SQLite file belongs to one machine, like the filesystem store.
+    fn shared_across_instances(&self) -> bool {
+        !matches!(self, Self::Sqlite { .. })
     }
 
     async fn ping(&self) -> session_store::Result<()> {
