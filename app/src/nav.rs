@@ -18,14 +18,16 @@ pub fn Nav() -> impl IntoView {
         <header class="site-header">
             <nav class="site-nav" aria-label="Main">
                 <A href="/" attr:class="brand">"PMBlueprints"</A>
-                <Suspense fallback=|| ()>
+                // Transition keeps the current links on screen while the user
+                // is fetched again after a login or logout, so they never blink.
+                <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         match auth.user.await {
                             Ok(Some(user)) => view! { <LoggedInLinks user/> }.into_any(),
                             _ => view! { <AnonymousLinks/> }.into_any(),
                         }
                     })}
-                </Suspense>
+                </Transition>
             </nav>
         </header>
     }
