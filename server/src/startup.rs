@@ -67,9 +67,11 @@ impl Application {
     ///
     /// # Errors
     ///
-    /// Fails when the listener fails.
+    /// Fails when the signal handlers cannot be registered or the listener
+    /// fails.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.run_until(shutdown_signal()).await
+        let signal = shutdown_signal()?;
+        self.run_until(signal).await
     }
 
     /// Serves requests until `signal` completes.
@@ -176,32 +178,23 @@ fn log_backend(store: &SessionStoreHandle, settings: &Settings) {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(err) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %err, "failed to listen for ctrl-c");
-            std::future::pending::<()>().await;
-        }
-    };
+/// Registers for SIGTERM and SIGINT (ctrl-c) now, and returns a future that
+/// completes on the first of them.
+///
+/// Registering before the server starts matters: a signal that arrived
+/// between "listening on" and the first poll of a lazily registered handler
+/// would kill the process without a graceful shutdown.
+fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{signal, SignalKind};
 
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(err) => {
-                tracing::error!(error = %err, "failed to listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
 
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutdown signal received; finishing in-flight requests");
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => {},
+            _ = interrupt.recv() => {},
+        }
+        tracing::info!("shutdown signal received; finishing in-flight requests");
+    })
 }
