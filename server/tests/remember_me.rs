@@ -40,12 +40,20 @@ async fn write_something(session: Session) -> StatusCode {
 }
 
 async fn router(folder: &std::path::Path) -> Router {
+    router_with(folder, time::Duration::days(7), time::Duration::days(30)).await
+}
+
+async fn router_with(
+    folder: &std::path::Path,
+    lifetime: time::Duration,
+    remember_me_lifetime: time::Duration,
+) -> Router {
     let settings = SessionSettings {
         store: StoreSettings::Filesystem {
             dir: folder.to_path_buf(),
         },
-        lifetime: time::Duration::days(7),
-        remember_me_lifetime: time::Duration::days(30),
+        lifetime,
+        remember_me_lifetime,
         cookie_secure: true,
         store_timeout: Duration::from_secs(5),
         purge_interval: Duration::from_secs(600),
@@ -123,5 +131,27 @@ async fn ordinary_login_keeps_seven_days_after_write() {
     assert!(
         (WEEK - 60..=WEEK).contains(&stored),
         "the stored record expires in {stored} s"
+    );
+}
+
+#[tokio::test]
+async fn configured_lifetimes_reach_cookie_and_store() {
+    let folder = tempfile::tempdir().unwrap();
+    let router = router_with(
+        folder.path(),
+        time::Duration::hours(12),
+        time::Duration::days(3),
+    )
+    .await;
+
+    let ordinary = post_to(&router, "/login", "remember=false", None).await;
+    let remembered = post_to(&router, "/login", "remember=true", None).await;
+
+    assert_eq!(max_age(&ordinary), 12 * 3600);
+    assert_eq!(max_age(&remembered), 3 * 24 * 3600);
+    let stored = stored_expiry_seconds(folder.path(), remembered.value());
+    assert!(
+        (3 * 24 * 3600 - 60..=3 * 24 * 3600).contains(&stored),
+        "expires in {stored} s"
     );
 }
