@@ -40,6 +40,21 @@ impl Application {
             .await
             .context("failed to set up the session store")?;
 
+        Self::build_with_store(settings, leptos, store).await
+    }
+
+    /// Like [`Application::build`], on a store the caller connected, such as
+    /// one wrapped to count its calls.
+    ///
+    /// # Errors
+    ///
+    /// Fails when the address cannot be bound.
+    pub async fn build_with_store(
+        settings: Settings,
+        leptos: LeptosOptions,
+        store: SessionStoreHandle,
+    ) -> anyhow::Result<Self> {
+        let session_settings = &settings.session;
         log_backend(&store, &settings);
 
         let purge_task = session::spawn_purge_task(store.clone(), session_settings.purge_interval);

@@ -139,10 +139,29 @@ impl SessionStoreHandle {
         self.backend.kind()
     }
 
+    /// Whether instances on other machines can see these sessions.
+    pub fn shared_across_instances(&self) -> bool {
+        self.backend.shared_across_instances()
+    }
+
+    /// The limit on each store call.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Makes one round trip to the store, bounded by the timeout.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error when the store fails or does not answer in time.
+    pub async fn ping(&self) -> session_store::Result<()> {
+        self.bounded("ping", self.backend.ping()).await
+    }
+
     /// Pings the store once, bounded by the timeout, and reports the outcome.
     pub async fn health(&self) -> StoreHealth {
         let started = Instant::now();
-        let result = self.bounded("ping", self.backend.ping()).await;
+        let result = self.ping().await;
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
 
         if let Err(err) = &result {
@@ -153,7 +172,7 @@ impl SessionStoreHandle {
             backend: self.kind(),
             reachable: result.is_ok(),
             latency_ms: (latency_ms * 100.0).round() / 100.0,
-            shared_across_instances: self.backend.shared_across_instances(),
+            shared_across_instances: self.shared_across_instances(),
         }
     }
 

@@ -33,6 +33,7 @@
 
 pub mod auth;
 mod codec;
+pub mod counting;
 pub mod file;
 mod handle;
 mod layer;

@@ -357,6 +357,18 @@ impl TestApp {
 
     /// Like [`TestApp::spawn`], with session settings of the test's choosing.
     pub async fn spawn_with(session: SessionSettings) -> Self {
+        let store = app::session::connect_store(&session.store, session.store_timeout)
+            .await
+            .expect("connect the store");
+        Self::spawn_with_store(session, store).await
+    }
+
+    /// Like [`TestApp::spawn_with`], on a store handle the test built, such
+    /// as one that counts its calls.
+    pub async fn spawn_with_store(
+        session: SessionSettings,
+        store: app::session::SessionStoreHandle,
+    ) -> Self {
         if std::env::var("TEST_LOG").is_ok() {
             let _ = tracing_subscriber::fmt()
                 .with_env_filter(tracing_subscriber::EnvFilter::from_env("TEST_LOG"))
@@ -373,7 +385,7 @@ impl TestApp {
             .site_addr(SocketAddr::from(([127, 0, 0, 1], 0)))
             .build();
 
-        let app = Application::build(settings, leptos)
+        let app = Application::build_with_store(settings, leptos, store)
             .await
             .expect("build the app");
         let addr = app.local_addr().expect("read the bound address");

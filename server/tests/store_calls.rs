@@ -1,0 +1,169 @@
+//! How many store calls each kind of request makes, counted exactly on every
+//! backend: an anonymous page makes none, a page that only reads the session
+//! makes one load, and a login makes at most three calls.
+
+mod common;
+
+use app::session::{
+    connect_store,
+    counting::{CallCounts, CountingBackend},
+    RedisSettings, Secret, StoreSettings,
+};
+use common::{redis_server::RedisServer, run, session_cookie, Backend, TestApp, TestStore};
+use reqwest::StatusCode;
+
+fn calls(create: u64, save: u64, load: u64, delete: u64) -> CallCounts {
+    CallCounts {
+        create,
+        save,
+        load,
+        delete,
+    }
+}
+
+async fn requests_make_expected_calls(store: TestStore) {
+    let settings = store.session_settings();
+    let handle = connect_store(&settings.store, settings.store_timeout)
+        .await
+        .unwrap();
+    let (counted, counter) = CountingBackend::wrap(handle);
+    let app = TestApp::spawn_with_store(settings, counted).await;
+    counter.take();
+
+    for path in ["/", "/templates", "/login", "/health"] {
+        assert_eq!(app.get(path, None).await.status(), StatusCode::OK, "{path}");
+        assert_eq!(counter.take(), CallCounts::default(), "anonymous {path}");
+    }
+
+    let first = app.demo_login(false).await;
+    // Rotating the id deletes the old record, even a never-issued one.
+    assert_eq!(counter.take(), calls(1, 0, 0, 1), "login without a cookie");
+
+    let response = app
+        .post_form("/api/demo_login", &[], Some(first.value()))
+        .await;
+    let cookie = session_cookie(&response).expect("a new session cookie");
+    let login = counter.take();
+    assert_eq!(login, calls(1, 0, 1, 1), "login with a cookie");
+    assert!(login.total() <= 3);
+
+    for path in ["/dashboard", "/", "/templates"] {
+        assert_eq!(
+            app.get(path, Some(cookie.value())).await.status(),
+            StatusCode::OK,
+            "{path}"
+        );
+        assert_eq!(counter.take(), calls(0, 0, 1, 0), "logged-in {path}");
+    }
+
+    app.post_form("/api/dismiss_tip", &[], Some(cookie.value()))
+        .await;
+    assert_eq!(counter.take(), calls(0, 1, 1, 0), "a write");
+
+    app.post_form("/api/logout", &[], Some(cookie.value()))
+        .await;
+    // Logging out deletes the record without reading it first.
+    assert_eq!(counter.take(), calls(0, 0, 0, 1), "logout");
+
+    app.stop().await;
+    store.cleanup().await;
+}
+
+macro_rules! store_call_tests {
+    ($module:ident, $backend:expr) => {
+        mod $module {
+            use super::*;
+
+            #[tokio::test]
+            async fn requests_make_expected_calls() {
+                run($backend, super::requests_make_expected_calls).await;
+            }
+        }
+    };
+}
+
+store_call_tests!(redis, Backend::Redis);
+store_call_tests!(postgres, Backend::Postgres);
+store_call_tests!(sqlite, Backend::Sqlite);
+store_call_tests!(mariadb, Backend::MySql);
+store_call_tests!(filesystem, Backend::Filesystem);
+
+/// Calls per command from `INFO commandstats`, such as `("get", 3)`.
+fn command_calls(redis: &RedisServer) -> std::collections::BTreeMap<String, u64> {
+    redis
+        .cli(&["INFO", "commandstats"])
+        .lines()
+        .filter_map(|line| {
+            let (name, rest) = line.strip_prefix("cmdstat_")?.split_once(':')?;
+            let calls = rest
+                .strip_prefix("calls=")?
+                .split(',')
+                .next()?
+                .parse()
+                .ok()?;
+            Some((name.to_owned(), calls))
+        })
+        .collect()
+}
+
+/// The commands run between two `INFO commandstats` readings, leaving out the
+/// `INFO` calls themselves.
+fn commands_between(
+    before: &std::collections::BTreeMap<String, u64>,
+    after: &std::collections::BTreeMap<String, u64>,
+) -> std::collections::BTreeMap<String, u64> {
+    after
+        .iter()
+        .filter(|(name, _)| name.as_str() != "info")
+        .filter_map(|(name, calls)| {
+            let delta = calls - before.get(name).copied().unwrap_or(0);
+            (delta > 0).then(|| (name.clone(), delta))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_commands_per_request() {
+    let Some(redis) = RedisServer::start(&[]) else {
+        return;
+    };
+    let store = TestStore::custom(
+        Backend::Redis,
+        StoreSettings::Redis(RedisSettings {
+            url: Secret::new(redis.url()),
+            key_prefix: "pmb:".to_owned(),
+            ca_cert: None,
+        }),
+    );
+    let app = TestApp::spawn(&store).await;
+    let cookie = app.demo_login(false).await;
+    let views = 20;
+
+    let before = command_calls(&redis);
+    for _ in 0..views {
+        assert_eq!(
+            app.get("/dashboard", Some(cookie.value())).await.status(),
+            StatusCode::OK
+        );
+    }
+    let dashboard = commands_between(&before, &command_calls(&redis));
+
+    let before = command_calls(&redis);
+    for _ in 0..views {
+        assert_eq!(app.get("/templates", None).await.status(), StatusCode::OK);
+    }
+    let anonymous = commands_between(&before, &command_calls(&redis));
+
+    let before = command_calls(&redis);
+    app.demo_login(false).await;
+    let login = commands_between(&before, &command_calls(&redis));
+
+    assert_eq!(
+        dashboard.into_iter().collect::<Vec<_>>(),
+        vec![("get".to_owned(), views)]
+    );
+    assert!(anonymous.is_empty(), "anonymous pages ran {anonymous:?}");
+    assert_eq!(login.values().sum::<u64>(), 2, "login ran {login:?}");
+
+    app.stop().await;
+}
