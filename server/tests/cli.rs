@@ -246,7 +246,7 @@ async fn stats_and_purge_count_sessions() {
     }
 }
 
-/// The `--to` arguments that name `store` as a copy target.
+/// Returns the `--to` arguments that name `store` as a copy target.
 fn copy_target(store: &StoreSettings) -> Vec<String> {
     match store {
         StoreSettings::Redis(RedisSettings {

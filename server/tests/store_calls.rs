@@ -106,8 +106,8 @@ fn command_calls(redis: &RedisServer) -> std::collections::BTreeMap<String, u64>
         .collect()
 }
 
-/// The commands run between two `INFO commandstats` readings, leaving out the
-/// `INFO` calls themselves.
+/// Returns the commands run between two `INFO commandstats` readings,
+/// leaving out the `INFO` calls themselves.
 fn commands_between(
     before: &std::collections::BTreeMap<String, u64>,
     after: &std::collections::BTreeMap<String, u64>,

@@ -34,14 +34,14 @@ pub struct CallCounts {
 }
 
 impl CallCounts {
-    /// All calls together.
+    /// Returns the number of calls of every kind together.
     pub fn total(&self) -> u64 {
         self.create + self.save + self.load + self.delete
     }
 }
 
 impl StoreCalls {
-    /// The counts so far.
+    /// Returns the counts so far.
     pub fn snapshot(&self) -> CallCounts {
         CallCounts {
             create: self.create.load(Ordering::Relaxed),

@@ -61,7 +61,7 @@ impl SqlStore {
     /// cannot be opened, and [`StartError::Migration`] when a migration fails
     /// or the server refuses the login. A PostgreSQL or MySQL server that
     /// cannot be reached is no error: the app starts degraded and the
-    /// migrations run once it answers.
+    /// migrations run once it is reachable.
     pub async fn connect(url: &str, timeout: Duration) -> Result<Self, StartError> {
         let invalid = |reason: String| StartError::InvalidSetting {
             setting: "DATABASE_URL",
@@ -154,7 +154,7 @@ impl SqlStore {
 ///
 /// # Errors
 ///
-/// Returns [`StartError::Migration`] when the server answers but a migration
+/// Returns [`StartError::Migration`] when the server is reachable but a migration
 /// fails, or refuses the login: retrying would not help.
 async fn migrate_now_or_later(
     server: String,
@@ -195,8 +195,8 @@ async fn migrate_now_or_later(
     Ok(())
 }
 
-/// Whether a migration failed because the server could not be reached, as
-/// opposed to answering with an error.
+/// Whether a migration failed because the server could not be reached,
+/// rather than because the server returned an error.
 fn is_unreachable(err: &MigrateError) -> bool {
     matches!(
         err,

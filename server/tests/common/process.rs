@@ -10,12 +10,12 @@ use std::{
 
 use app::session::StoreSettings;
 
-/// The repository root, where the binary finds `Leptos.toml`.
+/// Returns the repository root, where the binary finds `Leptos.toml`.
 pub fn repository_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// A command for the binary with a clean environment plus `envs`.
+/// Builds a command for the binary with a clean environment plus `envs`.
 pub fn binary(envs: &[(&str, String)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_pmblueprints"));
     command
@@ -31,7 +31,7 @@ pub fn binary(envs: &[(&str, String)]) -> Command {
     command
 }
 
-/// The variables that select `store` for the binary.
+/// Returns the variables that select `store` for the binary.
 pub fn store_env(store: &StoreSettings) -> Vec<(&'static str, String)> {
     match store {
         StoreSettings::Redis(redis) => vec![
