@@ -6,10 +6,10 @@ mod common;
 use std::{process::Command, time::Duration};
 
 use common::{
-    process::{binary, collect_lines},
+    process::{binary, collect_lines, demo_login_over_http, http_client, wait_until_listening},
     redis_server::{free_port, RedisServer},
 };
-use reqwest::{header, redirect, StatusCode};
+use reqwest::header;
 
 const SECRET: &str = "hunter2-s3cret@#:/%";
 const SECRET_ENCODED: &str = "hunter2-s3cret%40%23%3A%2F%25";
@@ -88,33 +88,11 @@ async fn whole_run_never_logs_secrets() {
     .expect("start the binary");
     let lines = collect_lines(&mut child);
 
-    let mut log = Vec::new();
-    loop {
-        let line = lines
-            .recv_timeout(Duration::from_secs(20))
-            .expect("the server logged that it listens");
-        let listening = line.contains("listening on");
-        log.push(line);
-        if listening {
-            break;
-        }
-    }
+    let mut log = wait_until_listening(&lines);
 
-    let client = reqwest::Client::builder()
-        .redirect(redirect::Policy::none())
-        .build()
-        .unwrap();
+    let client = http_client();
     let base = format!("http://127.0.0.1:{port}");
-    let login = client
-        .post(format!("{base}/api/demo_login"))
-        .header(header::ACCEPT, "text/html")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body("remember=true")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(login.status(), StatusCode::FOUND);
-    let cookie = common::session_cookie(&login).expect("a session cookie");
+    let cookie = demo_login_over_http(&client, &base, "remember=true", None).await;
     let cookie_header = format!("pmb_session={}", cookie.value());
     for path in ["/", "/dashboard", "/templates", "/health/detailed"] {
         let response = client

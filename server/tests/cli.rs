@@ -8,12 +8,15 @@ use std::{process::Output, time::Duration};
 
 use app::session::{connect_store, RedisSettings, Secret, StoreSettings};
 use common::{
-    process::{binary, collect_lines, store_env, terminate, wait_until_listening},
+    process::{
+        binary, collect_lines, demo_login_over_http, http_client, store_env, terminate,
+        wait_until_listening,
+    },
     proxy::TcpProxy,
     redis_server::free_port,
     Backend, TestApp, TestStore,
 };
-use reqwest::{header, redirect, StatusCode};
+use reqwest::{header, StatusCode};
 use time::OffsetDateTime;
 use tower_sessions::{
     session::{Id, Record},
@@ -356,20 +359,9 @@ async fn sigterm_finishes_slow_request() {
     let mut child = binary(&envs).spawn().expect("start the binary");
     let lines = collect_lines(&mut child);
     wait_until_listening(&lines);
-    let client = reqwest::Client::builder()
-        .redirect(redirect::Policy::none())
-        .build()
-        .unwrap();
+    let client = http_client();
     let base = format!("http://127.0.0.1:{port}");
-    let login = client
-        .post(format!("{base}/api/demo_login"))
-        .header(header::ACCEPT, "text/html")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body("")
-        .send()
-        .await
-        .unwrap();
-    let cookie = common::session_cookie(&login).expect("a session cookie");
+    let cookie = demo_login_over_http(&client, &base, "", None).await;
 
     let write = tokio::spawn({
         let client = client.clone();
@@ -418,20 +410,15 @@ async fn json_logs_one_line_per_request() {
     .expect("start the binary");
     let lines = collect_lines(&mut child);
     let mut log = wait_until_listening(&lines);
-    let client = reqwest::Client::builder()
-        .redirect(redirect::Policy::none())
-        .build()
-        .unwrap();
+    let client = http_client();
 
-    let login = client
-        .post(format!("http://127.0.0.1:{port}/api/demo_login"))
-        .header(header::ACCEPT, "text/html")
-        .header("x-request-id", "test-request-42")
-        .body("")
-        .send()
-        .await
-        .unwrap();
-    let cookie = common::session_cookie(&login).expect("a session cookie");
+    let cookie = demo_login_over_http(
+        &client,
+        &format!("http://127.0.0.1:{port}"),
+        "",
+        Some(("x-request-id", "test-request-42")),
+    )
+    .await;
     let templates = client
         .get(format!("http://127.0.0.1:{port}/templates?q=secret-query"))
         .header(header::COOKIE, format!("pmb_session={}", cookie.value()))

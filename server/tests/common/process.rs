@@ -94,3 +94,40 @@ pub fn terminate(child: &mut Child) -> bool {
     let _ = Command::new("kill").arg(child.id().to_string()).status();
     child.wait().is_ok_and(|status| status.success())
 }
+
+/// Builds an HTTP client that does not follow redirects, so tests see them.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("build the HTTP client")
+}
+
+/// Logs in with Demo Login at `base` as a form post would, sending
+/// `extra_header` too, and returns the session cookie.
+///
+/// # Panics
+///
+/// When the login does not redirect or sets no session cookie.
+pub async fn demo_login_over_http(
+    client: &reqwest::Client,
+    base: &str,
+    body: &'static str,
+    extra_header: Option<(&str, &str)>,
+) -> tower_sessions::cookie::Cookie<'static> {
+    let mut request = client
+        .post(format!("{base}/api/demo_login"))
+        .header(reqwest::header::ACCEPT, "text/html")
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .body(body);
+    if let Some((name, value)) = extra_header {
+        request = request.header(name, value);
+    }
+    let login = request.send().await.expect("send the login");
+
+    assert_eq!(login.status(), reqwest::StatusCode::FOUND, "demo login");
+    super::session_cookie(&login).expect("a session cookie")
+}
