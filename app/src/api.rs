@@ -19,7 +19,7 @@ impl User {
     }
 }
 
-/// The message a visitor sees when the session store cannot be reached.
+/// The message shown to a visitor when the session store cannot be reached.
 pub const SESSIONS_UNAVAILABLE: &str =
     "Sessions are unavailable right now. Please try again in a few seconds.";
 
@@ -111,7 +111,7 @@ async fn request_session() -> Result<tower_sessions::Session, ServerFnError> {
 /// Logs a store failure once and returns a plain message, never the store's
 /// own error text.
 ///
-/// A direct call of a server function answers 503. A page that calls one
+/// A direct call of a server function gets status 503. A page that calls one
 /// while rendering keeps its own status, so public pages still render for
 /// visitors while the store is down.
 #[cfg(feature = "ssr")]

@@ -63,7 +63,7 @@ pub enum SessionsCommand {
 /// Appends one line to a command's output.
 macro_rules! out_line {
     ($out:expr, $($arg:tt)*) => {{
-        // Writing to a String cannot fail.
+        // `fmt::Write` for `String` always returns `Ok`.
         let _ = writeln!($out, $($arg)*);
     }};
 }

@@ -18,7 +18,7 @@ pub async fn health() -> impl IntoResponse {
 }
 
 /// The session store's state from one real round trip, bounded by the store
-/// timeout. 503 with `"status": "degraded"` when the store does not answer.
+/// timeout. 503 with `"status": "degraded"` when the store fails or times out.
 /// Names no URL, password or session id.
 pub async fn detailed(State(state): State<HealthState>) -> impl IntoResponse {
     let store = state.store.health().await;

@@ -72,7 +72,7 @@ impl Application {
         })
     }
 
-    /// The address the server listens on.
+    /// Returns the address the server listens on.
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
     }

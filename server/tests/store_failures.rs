@@ -18,7 +18,7 @@ use common::{
 use reqwest::StatusCode;
 use tower_sessions::SessionStore;
 
-/// Every request must be answered within the 5 s store timeout plus this.
+/// Slack on top of the 5 s store timeout within which every response must arrive.
 const ANSWER_SLACK: Duration = Duration::from_secs(2);
 const STORE_TIMEOUT: Duration = Duration::from_secs(5);
 

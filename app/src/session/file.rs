@@ -69,12 +69,12 @@ impl FileStore {
         Ok(Self { dir: Arc::new(dir) })
     }
 
-    /// The folder that holds the session files.
+    /// Returns the folder that contains the session files.
     pub fn dir(&self) -> &Path {
         &self.dir
     }
 
-    /// The file that holds session `id`.
+    /// Returns the path of the file that stores session `id`.
     pub fn path_for(&self, id: &Id) -> session_store::Result<PathBuf> {
         let name = id.to_string();
         if !is_valid_id(&name) {

@@ -14,7 +14,7 @@ use tower_sessions::{
     session_store, SessionStore,
 };
 
-/// Which kind of store holds the sessions.
+/// The kind of store that keeps the sessions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BackendKind {
@@ -102,8 +102,8 @@ pub struct SessionCounts {
     pub expired: u64,
 }
 
-/// The store as the session layer sees it: one shared, cheaply cloned handle
-/// whose calls each give up after the store timeout.
+/// The store as the session layer uses it: one shared, cheaply cloned handle
+/// whose calls each fail after the store timeout.
 #[derive(Clone)]
 pub struct SessionStoreHandle {
     backend: Arc<dyn Backend>,
@@ -153,7 +153,7 @@ impl SessionStoreHandle {
     ///
     /// # Errors
     ///
-    /// Returns an error when the store fails or does not answer in time.
+    /// Returns an error when the store fails or times out.
     pub async fn ping(&self) -> session_store::Result<()> {
         self.bounded("ping", self.backend.ping()).await
     }
@@ -180,7 +180,7 @@ impl SessionStoreHandle {
     ///
     /// # Errors
     ///
-    /// Returns an error when the store fails or does not answer in time.
+    /// Returns an error when the store fails or times out.
     pub async fn delete_expired(&self) -> session_store::Result<u64> {
         self.bounded("purge", self.backend.delete_expired()).await
     }
@@ -189,7 +189,7 @@ impl SessionStoreHandle {
     ///
     /// # Errors
     ///
-    /// Returns an error when the store fails or does not answer in time.
+    /// Returns an error when the store fails or times out.
     pub async fn count(&self) -> session_store::Result<SessionCounts> {
         self.bounded("count", self.backend.count()).await
     }
@@ -208,7 +208,7 @@ impl SessionStoreHandle {
     ///
     /// # Errors
     ///
-    /// Returns an error when the store fails or does not answer in time.
+    /// Returns an error when the store fails or times out.
     pub async fn import(&self, record: &Record) -> session_store::Result<()> {
         self.bounded("import", self.backend.import(record)).await
     }

@@ -156,7 +156,7 @@ fn harden_if_removal(value: &HeaderValue, secure: bool) -> Option<HeaderValue> {
     HeaderValue::from_str(&removal.to_string()).ok()
 }
 
-/// A 503 page that tells the visitor sessions are unavailable and to retry.
+/// Builds the 503 page that explains sessions are unavailable and asks the visitor to retry.
 pub fn unavailable_response() -> Response {
     let page = Html(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\

@@ -80,7 +80,7 @@ pub enum StartError {
 ///
 /// A Redis server that cannot be reached yet is not an error: the client keeps
 /// reconnecting in the background, and `/health/detailed` reports the store as
-/// unreachable until it answers.
+/// unreachable until it responds.
 ///
 /// # Errors
 ///

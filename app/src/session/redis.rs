@@ -50,7 +50,7 @@ impl RedisStore {
     ///
     /// Connect and command timeouts are both `timeout`, and a reconnect policy
     /// with exponential backoff restores the connections after a restart of
-    /// Redis without a restart of the app. A server that does not answer at
+    /// Redis without a restart of the app. A server that does not respond at
     /// start-up is logged, and the pool keeps trying in the background.
     ///
     /// # Errors
@@ -68,7 +68,7 @@ impl RedisStore {
             Ok(Err(err)) => tracing::error!(
                 %server,
                 error = %err,
-                "Redis is unreachable at start-up; sessions are unavailable until it answers"
+                "Redis is unreachable at start-up; sessions are unavailable until it responds"
             ),
             Err(_) => tracing::error!(
                 %server,
@@ -83,7 +83,7 @@ impl RedisStore {
         })
     }
 
-    /// The Redis key that holds the session `id`.
+    /// Returns the Redis key that stores the session `id`.
     pub fn key(&self, id: &Id) -> String {
         format!("{}{id}", self.key_prefix)
     }
@@ -310,8 +310,8 @@ impl Backend for RedisStore {
 }
 
 impl RedisStore {
-    /// Lists the keys under this store's prefix with `SCAN`, which never
-    /// blocks the server the way `KEYS` does.
+    /// Lists the keys under this store's prefix with `SCAN`, which walks the
+    /// keyspace in small pages instead of blocking the server as `KEYS` does.
     async fn keys(&self) -> session_store::Result<Vec<String>> {
         let pattern = format!("{}*", escape_glob(&self.key_prefix));
         let mut cursor = "0".to_owned();

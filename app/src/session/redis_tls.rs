@@ -13,7 +13,7 @@ use super::StartError;
 /// # Errors
 ///
 /// Returns [`StartError::InvalidSetting`] naming `REDIS_CA_CERT` when that
-/// file cannot be read or holds no usable certificate.
+/// file cannot be read or contains no usable certificate.
 pub(super) fn connector(ca_cert: Option<&Path>) -> Result<TlsConnector, StartError> {
     let mut roots = RootCertStore::empty();
 

@@ -11,7 +11,7 @@ impl Secret {
         Self(value.into())
     }
 
-    /// The secret itself; call it only where the value is used, never to log.
+    /// Returns the secret itself. Call it only where the value is used, never to log it.
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -57,7 +57,7 @@ pub struct SessionSettings {
     /// on the path can read it and take over the session: do it only for
     /// local work.
     pub cookie_secure: bool,
-    /// The longest any store call may take before it fails.
+    /// Maximum time any store call may take before it fails.
     pub store_timeout: Duration,
     /// How often the SQL and filesystem stores delete expired sessions.
     pub purge_interval: Duration,
@@ -69,7 +69,7 @@ pub struct SessionSettings {
 /// to print whatever the URL held. A URL that cannot be parsed comes back as
 /// its scheme alone.
 pub fn redact_url(url: &str) -> String {
-    // An SQLite URL names a file, which is no secret and tells the reader more.
+    // An SQLite URL names a file, which is no secret and helps the reader more.
     if url.starts_with("sqlite:") {
         return url.split('?').next().unwrap_or_default().to_owned();
     }

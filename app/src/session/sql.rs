@@ -173,7 +173,7 @@ async fn migrate_now_or_later(
     tracing::error!(
         %server,
         error = %err,
-        "the session database is unreachable at start-up; sessions are unavailable until it answers"
+        "the session database is unreachable at start-up; sessions are unavailable until it responds"
     );
     tokio::spawn(async move {
         let mut attempts: u64 = 0;

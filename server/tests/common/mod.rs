@@ -80,8 +80,8 @@ impl TestStore {
         }
     }
 
-    /// A store on settings the test built itself, such as a server it
-    /// started; nothing is created or dropped for it.
+    /// Wraps settings the test built itself, such as for a server it started.
+    /// Nothing is created or dropped for such a store.
     pub fn custom(backend: Backend, settings: StoreSettings) -> Self {
         Self {
             backend,
@@ -196,7 +196,7 @@ impl TestStore {
         }
     }
 
-    /// The session folder, for the filesystem backend.
+    /// Returns the session folder of the filesystem backend.
     pub fn folder(&self) -> Option<PathBuf> {
         match &self.settings {
             StoreSettings::Filesystem { dir } => Some(dir.clone()),
@@ -474,7 +474,7 @@ fn serde_urlencoded(form: &[(&str, &str)]) -> String {
         .join("&")
 }
 
-/// The `pmb_session` cookie a response sets, if any.
+/// Returns the `pmb_session` cookie a response sets, if any.
 pub fn session_cookie(response: &Response) -> Option<Cookie<'static>> {
     response
         .headers()

@@ -82,7 +82,7 @@ impl RedisServer {
         }
     }
 
-    /// The `redis://` URL of this server, with no password.
+    /// Returns the `redis://` URL of this server, with no password.
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
     }
