@@ -9,6 +9,8 @@ use std::{
 
 use async_trait::async_trait;
 use serde::Serialize;
+
+use super::SessionIndex;
 use tower_sessions::{
     session::{Id, Record},
     session_store, SessionStore,
@@ -108,6 +110,7 @@ pub struct SessionCounts {
 pub struct SessionStoreHandle {
     backend: Arc<dyn Backend>,
     timeout: Duration,
+    index: Option<Arc<dyn SessionIndex>>,
 }
 
 impl fmt::Debug for SessionStoreHandle {
@@ -115,6 +118,7 @@ impl fmt::Debug for SessionStoreHandle {
         f.debug_struct("SessionStoreHandle")
             .field("backend", &self.backend.kind())
             .field("timeout", &self.timeout)
+            .field("index", &self.index.is_some())
             .finish()
     }
 }
@@ -131,7 +135,19 @@ pub struct StoreHealth {
 impl SessionStoreHandle {
     /// Wraps a backend so that each call gives up after `timeout`.
     pub fn new(backend: Arc<dyn Backend>, timeout: Duration) -> Self {
-        Self { backend, timeout }
+        Self {
+            backend,
+            timeout,
+            index: None,
+        }
+    }
+
+    /// Keeps `index` informed of every record this handle creates, saves or
+    /// deletes.
+    #[must_use]
+    pub fn with_index(mut self, index: Arc<dyn SessionIndex>) -> Self {
+        self.index = Some(index);
+        self
     }
 
     /// The kind of store behind this handle.
@@ -232,11 +248,19 @@ impl SessionStoreHandle {
 #[async_trait]
 impl SessionStore for SessionStoreHandle {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        self.bounded("create", self.backend.create(record)).await
+        self.bounded("create", self.backend.create(record)).await?;
+        if let Some(index) = &self.index {
+            index.created(record).await;
+        }
+        Ok(())
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        self.bounded("save", self.backend.save(record)).await
+        self.bounded("save", self.backend.save(record)).await?;
+        if let Some(index) = &self.index {
+            index.saved(record).await;
+        }
+        Ok(())
     }
 
     async fn load(&self, session_id: &Id) -> session_store::Result<Option<Record>> {
@@ -245,6 +269,10 @@ impl SessionStore for SessionStoreHandle {
 
     async fn delete(&self, session_id: &Id) -> session_store::Result<()> {
         self.bounded("delete", self.backend.delete(session_id))
-            .await
+            .await?;
+        if let Some(index) = &self.index {
+            index.deleted(session_id).await;
+        }
+        Ok(())
     }
 }

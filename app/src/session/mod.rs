@@ -36,6 +36,7 @@ mod codec;
 pub mod counting;
 pub mod file;
 mod handle;
+mod index;
 mod layer;
 pub mod redis;
 mod redis_tls;
@@ -43,6 +44,7 @@ mod settings;
 pub mod sql;
 
 pub use handle::{Backend, BackendKind, SessionCounts, SessionStoreHandle, StoreHealth};
+pub use index::SessionIndex;
 pub use layer::{
     apply_remember_me, explain_store_failures, harden_removal_cookie, protect_pages, session_layer,
     unavailable_response, SessionLifetimes, COOKIE_NAME, PROTECTED_PATHS,
