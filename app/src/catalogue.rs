@@ -105,6 +105,43 @@ pub const TEMPLATES: &[Template] = &[
     },
 ];
 
+/// The categories, in the order of a project's life.
+pub const CATEGORIES: &[&str] = &[
+    "Initiation",
+    "Planning",
+    "Risk",
+    "Execution",
+    "Agile",
+    "Monitoring",
+    "Closing",
+];
+
+/// The template with this slug.
+pub fn find(slug: &str) -> Option<&'static Template> {
+    TEMPLATES.iter().find(|template| template.slug == slug)
+}
+
+/// The templates whose name or summary contains every word of `query`
+/// (ignoring case), within `category` when one is given. An empty query
+/// matches everything.
+pub fn search(query: &str, category: Option<&str>) -> Vec<&'static Template> {
+    let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
+    TEMPLATES
+        .iter()
+        .filter(|template| {
+            category.is_none_or(|wanted| template.category.eq_ignore_ascii_case(wanted))
+        })
+        .filter(|template| {
+            let text = format!(
+                "{} {} {}",
+                template.name, template.summary, template.category
+            )
+            .to_lowercase();
+            words.iter().all(|word| text.contains(word.as_str()))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,5 +158,29 @@ mod tests {
         slugs.dedup();
 
         assert_eq!(slugs.len(), TEMPLATES.len());
+    }
+
+    #[test]
+    fn search_matches_every_word_in_any_case() {
+        let found: Vec<_> = search("RISK register", None)
+            .iter()
+            .map(|t| t.slug)
+            .collect();
+        assert_eq!(found, ["risk-register"]);
+        assert_eq!(search("", None).len(), TEMPLATES.len());
+        assert!(search("no such words here", None).is_empty());
+    }
+
+    #[test]
+    fn category_filter_keeps_only_that_category() {
+        let planning = search("", Some("planning"));
+        assert_eq!(planning.len(), 5);
+        assert!(planning.iter().all(|t| t.category == "Planning"));
+        assert!(search("", Some("Nonexistent")).is_empty());
+    }
+
+    #[test]
+    fn every_template_has_a_listed_category() {
+        assert!(TEMPLATES.iter().all(|t| CATEGORIES.contains(&t.category)));
     }
 }

@@ -99,13 +99,9 @@ pub async fn run(command: Command, settings: Settings) -> ExitCode {
 }
 
 async fn migrate(settings: &Settings, out: &mut String) -> anyhow::Result<()> {
-    let url = match &settings.session.store {
-        StoreSettings::Sql { url } => url.clone(),
-        _ => match std::env::var("DATABASE_URL") {
-            Ok(url) if !url.trim().is_empty() => Secret::new(url),
-            _ => anyhow::bail!("invalid setting DATABASE_URL: migrate needs a database URL"),
-        },
-    };
+    // The SQL session store, when chosen, uses DATABASE_URL too, so this one
+    // URL covers sessions and accounts alike.
+    let url = &settings.database_url;
 
     let store =
         session::sql::SqlStore::connect(url.expose(), settings.session.store_timeout).await?;
@@ -252,6 +248,11 @@ fn print_settings(settings: &Settings, out: &mut String) {
             out_line!(out, "SESSION_FILE_DIR: {}", dir.display());
         }
     }
+    out_line!(
+        out,
+        "accounts database: {} (credentials masked)",
+        redact_url(settings.database_url.expose())
+    );
     out_line!(out, "SESSION_LIFETIME: {}", session.lifetime);
     out_line!(
         out,

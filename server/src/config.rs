@@ -24,10 +24,16 @@ impl ConfigError {
     }
 }
 
+/// The accounts database when `DATABASE_URL` is not set.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/pmblueprints.db";
+
 /// Everything the server reads from the environment.
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub session: SessionSettings,
+    /// The SQL database of accounts, the per-user session list and stars:
+    /// `DATABASE_URL`, or an SQLite file under `data/`.
+    pub database_url: Secret,
     /// Whether `REDIS_URL` is set, whichever backend was chosen.
     pub redis_configured: bool,
     /// The serverless platform the process runs on, when one is detected.
@@ -105,6 +111,9 @@ impl Settings {
         };
 
         Ok(Self {
+            database_url: Secret::new(
+                get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            ),
             session: SessionSettings {
                 store,
                 lifetime,

@@ -1,14 +1,19 @@
 //! Builds the app: the session store, the router and the listening socket.
 
-use std::{future::Future, net::SocketAddr, sync::OnceLock};
+use std::{
+    future::Future,
+    net::SocketAddr,
+    sync::{Arc, OnceLock},
+};
 
 use anyhow::Context;
-use axum::{middleware, routing::get, Router};
+use axum::{middleware, routing::get, Extension, Router};
 use leptos::prelude::LeptosOptions;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tokio::{net::TcpListener, task::JoinHandle};
 
 use app::{
+    accounts::{self, Accounts, SessionList},
     session::{self, BackendKind, SessionLifetimes, SessionStoreHandle},
     shell, App,
 };
@@ -57,8 +62,9 @@ impl Application {
         let session_settings = &settings.session;
         log_backend(&store, &settings);
 
+        let (store, accounts) = connect_accounts(&settings, store).await?;
         let purge_task = session::spawn_purge_task(store.clone(), session_settings.purge_interval);
-        let router = router(store, &settings, leptos.clone());
+        let router = router(store, accounts, &settings, leptos.clone());
 
         let addr = leptos.site_addr;
         let listener = TcpListener::bind(addr)
@@ -101,7 +107,11 @@ impl Application {
         let addr = self.listener.local_addr()?;
         tracing::info!(%addr, "listening on http://{addr}");
 
-        let served = axum::serve(self.listener, self.router)
+        // The peer address counts failed logins per client.
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(signal)
             .await;
 
@@ -113,9 +123,38 @@ impl Application {
     }
 }
 
+/// Opens the accounts database and has `store` keep its per-user session
+/// list up to date. Returns the store with the list attached, and the
+/// accounts service.
+///
+/// # Errors
+///
+/// Fails when `DATABASE_URL` is invalid, an SQLite file cannot be opened or
+/// a migration fails.
+pub async fn connect_accounts(
+    settings: &Settings,
+    store: SessionStoreHandle,
+) -> anyhow::Result<(SessionStoreHandle, Accounts)> {
+    let db = accounts::Db::connect(
+        settings.database_url.expose(),
+        settings.session.store_timeout,
+    )
+    .await
+    .context("failed to set up the accounts database")?;
+    let list = Arc::new(SessionList::new(db.clone()));
+    let store = store.with_index(list.clone());
+    let accounts = Accounts::new(db, store.clone(), list);
+    Ok((store, accounts))
+}
+
 /// Builds the router: health checks, server functions and pages, all inside
 /// the one session layer.
-pub fn router(store: SessionStoreHandle, settings: &Settings, leptos: LeptosOptions) -> Router {
+pub fn router(
+    store: SessionStoreHandle,
+    accounts: Accounts,
+    settings: &Settings,
+    leptos: LeptosOptions,
+) -> Router {
     let health_routes = Router::new()
         .route("/health", get(health::health))
         .route("/health/detailed", get(health::detailed))
@@ -135,6 +174,7 @@ pub fn router(store: SessionStoreHandle, settings: &Settings, leptos: LeptosOpti
 
     pages
         .merge(health_routes)
+        .layer(Extension(accounts))
         .layer(middleware::from_fn_with_state(
             SessionLifetimes::from(&settings.session),
             session::apply_remember_me,

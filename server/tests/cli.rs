@@ -17,6 +17,7 @@ use common::{
     Backend, TestApp, TestStore,
 };
 use reqwest::{header, StatusCode};
+use sqlx::Connection;
 use time::OffsetDateTime;
 use tower_sessions::{
     session::{Id, Record},
@@ -186,12 +187,35 @@ async fn migrate_creates_tables() {
 }
 
 #[test]
-fn migrate_without_database_names_it() {
-    let output = run(&["migrate"], &[]);
+fn migrate_without_database_url_uses_the_default_file() {
+    let folder = tempfile::tempdir().unwrap();
 
-    let (_, log) = text(&output);
-    assert!(!output.status.success());
-    assert!(log.contains("DATABASE_URL"), "{log}");
+    let output = binary(&[])
+        .current_dir(folder.path())
+        .arg("migrate")
+        .output()
+        .expect("run the binary");
+
+    let (stdout, log) = text(&output);
+    assert!(output.status.success(), "{stdout}{log}");
+    assert!(stdout.contains("data/pmblueprints.db"), "{stdout}");
+    let database = folder.path().join("data/pmblueprints.db");
+    let tables: Vec<String> = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let mut connection =
+            sqlx::SqliteConnection::connect(&format!("sqlite://{}", database.display()))
+                .await
+                .expect("open the migrated database");
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .fetch_all(&mut connection)
+            .await
+            .expect("list the tables")
+    });
+    for table in ["users", "user_sessions", "stars", "tower_sessions"] {
+        assert!(
+            tables.iter().any(|name| name == table),
+            "no {table} in {tables:?}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -26,7 +26,7 @@ const THIRTY_DAYS: i64 = 30 * 24 * 3600;
 
 async fn log_in(session: Session, body: String) -> StatusCode {
     let remember = body == "remember=true";
-    match auth::log_in(&session, &User::demo(), remember).await {
+    match auth::log_in(&session, &User::demo(), remember, "a test client").await {
         Ok(()) => StatusCode::NO_CONTENT,
         Err(_) => StatusCode::SERVICE_UNAVAILABLE,
     }

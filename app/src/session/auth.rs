@@ -1,5 +1,6 @@
 //! Who is logged in: the session keys behind login, logout and the nav.
 
+use serde::{Deserialize, Serialize};
 use tower_sessions::{session, Session};
 
 use crate::api::User;
@@ -7,11 +8,23 @@ use crate::api::User;
 /// The logged-in user, as a [`User`].
 pub const USER_KEY: &str = "user";
 
+/// When and where the login happened, as a [`LoginInfo`].
+pub const LOGIN_KEY: &str = "login";
+
 /// Whether the user asked to be remembered, as a `bool`.
 pub const REMEMBER_ME_KEY: &str = "remember_me";
 
 /// Whether the dashboard's getting-started tip was dismissed, as a `bool`.
 pub const TIP_DISMISSED_KEY: &str = "tip_dismissed";
+
+/// What the list of a user's sessions shows about a login.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct LoginInfo {
+    /// Unix seconds.
+    pub started_at: i64,
+    /// "Browser on OS", from the User-Agent at login.
+    pub device: String,
+}
 
 /// Returns the logged-in user, or `None` for an anonymous visitor.
 ///
@@ -28,7 +41,7 @@ pub async fn remember_me(session: &Session) -> bool {
     matches!(session.get::<bool>(REMEMBER_ME_KEY).await, Ok(Some(true)))
 }
 
-/// Logs `user` in under a fresh session id.
+/// Logs `user` in under a fresh session id, noting when and on what device.
 ///
 /// The old id, whether planted by someone else or left from an anonymous
 /// visit, is deleted from the store so it can never carry the login.
@@ -40,9 +53,22 @@ pub async fn log_in(
     session: &Session,
     user: &User,
     remember_me: bool,
+    device: &str,
 ) -> Result<(), session::Error> {
     session.cycle_id().await?;
+    // A login replaces whatever the session held before, such as another
+    // user's dashboard settings.
+    session.clear().await;
     session.insert(USER_KEY, user).await?;
+    session
+        .insert(
+            LOGIN_KEY,
+            LoginInfo {
+                started_at: time::OffsetDateTime::now_utc().unix_timestamp(),
+                device: device.to_owned(),
+            },
+        )
+        .await?;
     session.insert(REMEMBER_ME_KEY, remember_me).await?;
     Ok(())
 }

@@ -347,6 +347,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    /// Holds the accounts database of a store that is not SQL.
+    _accounts_folder: Option<TempDir>,
 }
 
 impl TestApp {
@@ -375,9 +377,20 @@ impl TestApp {
                 .with_test_writer()
                 .try_init();
         }
+        // Accounts share the test's SQL database; other stores get an SQLite
+        // file of their own.
+        let (database_url, accounts_folder) = match &session.store {
+            StoreSettings::Sql { url } => (url.clone(), None),
+            _ => {
+                let folder = TempDir::new().expect("create a folder for the accounts database");
+                let url = format!("sqlite://{}/accounts.db", folder.path().display());
+                (Secret::new(url), Some(folder))
+            }
+        };
         let settings = Settings {
             redis_configured: matches!(session.store, StoreSettings::Redis(_)),
             serverless_platform: None,
+            database_url,
             session,
         };
         let leptos = LeptosOptions::builder()
@@ -406,6 +419,7 @@ impl TestApp {
             client,
             stop: Some(stop),
             task,
+            _accounts_folder: accounts_folder,
         }
     }
 
@@ -468,8 +482,19 @@ impl TestApp {
 }
 
 fn serde_urlencoded(form: &[(&str, &str)]) -> String {
+    fn encode(text: &str) -> String {
+        text.bytes()
+            .map(|byte| match byte {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (byte as char).to_string()
+                }
+                b' ' => "+".to_owned(),
+                other => format!("%{other:02X}"),
+            })
+            .collect()
+    }
     form.iter()
-        .map(|(key, value)| format!("{key}={value}"))
+        .map(|(key, value)| format!("{}={}", encode(key), encode(value)))
         .collect::<Vec<_>>()
         .join("&")
 }
