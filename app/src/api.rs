@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 /// A logged-in user as the pages see it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
+    /// The account's id; `demo` for the demo account.
+    #[serde(default)]
+    pub id: String,
     pub name: String,
 }
 
@@ -14,9 +17,28 @@ impl User {
     /// The account behind the Demo Login button.
     pub fn demo() -> Self {
         Self {
+            id: "demo".to_owned(),
             name: "Demo".to_owned(),
         }
     }
+
+    /// Whether this is the shared demo account.
+    pub fn is_demo(&self) -> bool {
+        self.id == "demo"
+    }
+}
+
+/// One of the user's sessions, as the dashboard lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionSummary {
+    /// Names the session in forms; never the session id itself.
+    pub id: String,
+    /// Browser and system, such as "Firefox on Linux".
+    pub device: String,
+    pub started: String,
+    pub last_seen: String,
+    /// Whether this is the session of the request that asked.
+    pub current: bool,
 }
 
 /// The message shown to a visitor when the session store cannot be reached.
@@ -32,9 +54,14 @@ pub const SESSIONS_UNAVAILABLE: &str =
 pub async fn demo_login(remember: Option<bool>) -> Result<(), ServerFnError> {
     let session = request_session().await?;
 
-    crate::session::auth::log_in(&session, &User::demo(), remember.unwrap_or(false))
-        .await
-        .map_err(store_unavailable)?;
+    crate::session::auth::log_in(
+        &session,
+        &User::demo(),
+        remember.unwrap_or(false),
+        &device(),
+    )
+    .await
+    .map_err(store_unavailable)?;
 
     leptos_axum::redirect("/dashboard");
     Ok(())
@@ -60,15 +87,7 @@ pub async fn logout() -> Result<(), ServerFnError> {
 pub async fn dismiss_tip() -> Result<(), ServerFnError> {
     let session = request_session().await?;
 
-    let user = crate::session::auth::current_user(&session)
-        .await
-        .map_err(store_unavailable)?;
-    if user.is_none() {
-        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(axum::http::StatusCode::UNAUTHORIZED);
-        }
-        return Err(ServerFnError::new("Log in to change your dashboard."));
-    }
+    logged_in(&session).await?;
 
     crate::session::auth::dismiss_tip(&session)
         .await
@@ -93,9 +112,176 @@ pub async fn tip_dismissed() -> Result<bool, ServerFnError> {
 pub async fn current_user() -> Result<Option<User>, ServerFnError> {
     let session = request_session().await?;
 
-    crate::session::auth::current_user(&session)
+    let user = crate::session::auth::current_user(&session)
         .await
-        .map_err(store_unavailable)
+        .map_err(store_unavailable)?;
+    if let (Some(_), Some(id), Ok(accounts)) = (&user, session.id(), accounts().await) {
+        accounts.sessions().seen(&id);
+    }
+    Ok(user)
+}
+
+/// Logs in with an email and password, then goes to the dashboard; a failed
+/// login goes back to `/login` with the reason in the URL.
+///
+/// `remember` (form field, `true` or `false`) keeps the login for the longer
+/// "remember me" lifetime.
+#[server(prefix = "/api", endpoint = "login")]
+pub async fn login(
+    email: String,
+    password: String,
+    remember: Option<bool>,
+) -> Result<(), ServerFnError> {
+    let session = request_session().await?;
+    let accounts = accounts().await?;
+
+    match accounts
+        .log_in(&email, &password, &client_address().await)
+        .await
+    {
+        Ok(user) => {
+            crate::session::auth::log_in(&session, &user, remember.unwrap_or(false), &device())
+                .await
+                .map_err(store_unavailable)?;
+            leptos_axum::redirect("/dashboard");
+        }
+        Err(err) => redirect_with_error("/login", err),
+    }
+    Ok(())
+}
+
+/// Creates an account and logs it in, then goes to the dashboard; a refused
+/// sign-up goes back to `/signup` with the reason in the URL.
+#[server(prefix = "/api", endpoint = "signup")]
+pub async fn signup(name: String, email: String, password: String) -> Result<(), ServerFnError> {
+    let session = request_session().await?;
+    let accounts = accounts().await?;
+
+    match accounts.sign_up(&name, &email, &password).await {
+        Ok(user) => {
+            crate::session::auth::log_in(&session, &user, false, &device())
+                .await
+                .map_err(store_unavailable)?;
+            leptos_axum::redirect("/dashboard");
+        }
+        Err(err) => redirect_with_error("/signup", err),
+    }
+    Ok(())
+}
+
+/// Changes the logged-in user's password and signs out their other sessions.
+/// Goes back to `/account`, with `changed=N` (sessions ended) or the error.
+#[server(prefix = "/api", endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), ServerFnError> {
+    let session = request_session().await?;
+    let user = logged_in(&session).await?;
+    let accounts = accounts().await?;
+
+    match accounts
+        .change_password(&user, &current_password, &new_password, session.id())
+        .await
+    {
+        Ok(ended) => leptos_axum::redirect(&format!("/account?changed={ended}")),
+        Err(err) => redirect_with_error("/account", err),
+    }
+    Ok(())
+}
+
+/// The logged-in user's live sessions, most recently seen first.
+#[server(prefix = "/api", endpoint = "my_sessions")]
+pub async fn my_sessions() -> Result<Vec<SessionSummary>, ServerFnError> {
+    let session = request_session().await?;
+    let user = logged_in(&session).await?;
+    if user.is_demo() {
+        return Ok(Vec::new());
+    }
+    let accounts = accounts().await?;
+
+    accounts
+        .list_sessions(&user.id, session.id())
+        .await
+        .map_err(accounts_unavailable)
+}
+
+/// Signs out one of the logged-in user's sessions, named by its
+/// [`SessionSummary::id`], then goes back to the dashboard.
+#[server(prefix = "/api", endpoint = "end_session")]
+pub async fn end_session(id: String) -> Result<(), ServerFnError> {
+    let session = request_session().await?;
+    let user = logged_in(&session).await?;
+    let accounts = accounts().await?;
+
+    accounts
+        .end_session(&user.id, &id)
+        .await
+        .map_err(accounts_unavailable)?;
+    leptos_axum::redirect("/dashboard");
+    Ok(())
+}
+
+/// Signs out every session of the logged-in user except this one, then goes
+/// back to the dashboard.
+#[server(prefix = "/api", endpoint = "end_other_sessions")]
+pub async fn end_other_sessions() -> Result<(), ServerFnError> {
+    let session = request_session().await?;
+    let user = logged_in(&session).await?;
+    if user.is_demo() {
+        return Err(ServerFnError::new(
+            "The demo account is shared, so its sessions cannot be signed out from here.",
+        ));
+    }
+    let accounts = accounts().await?;
+
+    accounts
+        .end_other_sessions(&user.id, session.id())
+        .await
+        .map_err(accounts_unavailable)?;
+    leptos_axum::redirect("/dashboard");
+    Ok(())
+}
+
+/// The slugs of the templates the logged-in user starred; empty for an
+/// anonymous visitor.
+#[server(prefix = "/api", endpoint = "starred")]
+pub async fn starred() -> Result<Vec<String>, ServerFnError> {
+    let session = request_session().await?;
+    let Some(user) = crate::session::auth::current_user(&session)
+        .await
+        .map_err(store_unavailable)?
+    else {
+        return Ok(Vec::new());
+    };
+    let accounts = accounts().await?;
+
+    accounts
+        .starred(&user.id)
+        .await
+        .map_err(accounts_unavailable)
+}
+
+/// Stars (`starred=true`) or unstars template `slug`. Without JavaScript,
+/// the browser goes back to the page it came from.
+#[server(prefix = "/api", endpoint = "star")]
+pub async fn star(slug: String, starred: bool) -> Result<(), ServerFnError> {
+    let session = request_session().await?;
+    let user = logged_in(&session).await?;
+    if crate::catalogue::find(&slug).is_none() {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(axum::http::StatusCode::NOT_FOUND);
+        }
+        return Err(ServerFnError::new("There is no such template."));
+    }
+    let accounts = accounts().await?;
+
+    accounts
+        .set_star(&user.id, &slug, starred)
+        .await
+        .map_err(accounts_unavailable)?;
+    redirect_back("/templates");
+    Ok(())
 }
 
 #[cfg(feature = "ssr")]
@@ -108,6 +294,101 @@ async fn request_session() -> Result<tower_sessions::Session, ServerFnError> {
         })
 }
 
+/// The logged-in user, or an error with status 401 for an anonymous caller.
+#[cfg(feature = "ssr")]
+async fn logged_in(session: &tower_sessions::Session) -> Result<User, ServerFnError> {
+    match crate::session::auth::current_user(session)
+        .await
+        .map_err(store_unavailable)?
+    {
+        Some(user) => Ok(user),
+        None => {
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.set_status(axum::http::StatusCode::UNAUTHORIZED);
+            }
+            Err(ServerFnError::new("Log in first."))
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+async fn accounts() -> Result<crate::accounts::Accounts, ServerFnError> {
+    leptos_axum::extract::<axum::Extension<crate::accounts::Accounts>>()
+        .await
+        .map(|axum::Extension(accounts)| accounts)
+        .map_err(|err| {
+            tracing::error!(error = %err, "the accounts service is missing from this route");
+            ServerFnError::new(SESSIONS_UNAVAILABLE)
+        })
+}
+
+/// The client's address for counting failed logins: the peer of the TCP
+/// connection, or `unknown` where there is none (as in a serverless
+/// function).
+#[cfg(feature = "ssr")]
+async fn client_address() -> String {
+    leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .await
+        .map_or_else(|_| "unknown".to_owned(), |info| info.0.ip().to_string())
+}
+
+/// "Browser on OS" from the request's User-Agent.
+#[cfg(feature = "ssr")]
+fn device() -> String {
+    let user_agent = use_context::<axum::http::request::Parts>()
+        .and_then(|parts| {
+            parts
+                .headers
+                .get(axum::http::header::USER_AGENT)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned)
+        })
+        .unwrap_or_default();
+    crate::accounts::device::describe(&user_agent)
+}
+
+/// Sends the browser back to `page` with a form error in the URL, or logs a
+/// failure of the database or store and shows the "unavailable" message.
+#[cfg(feature = "ssr")]
+fn redirect_with_error(page: &str, err: crate::accounts::AccountError) {
+    let form_error = match err {
+        crate::accounts::AccountError::Form(form_error) => form_error,
+        other => {
+            tracing::error!(error = %other, "account request failed");
+            crate::forms::FormError::Unavailable
+        }
+    };
+    leptos_axum::redirect(&format!("{page}?{}", form_error.query()));
+}
+
+/// Redirects to the page the request came from, when the Referer names a
+/// page of this site, or else to `fallback`.
+#[cfg(feature = "ssr")]
+fn redirect_back(fallback: &str) {
+    let back = use_context::<axum::http::request::Parts>().and_then(|parts| {
+        let referer = parts
+            .headers
+            .get(axum::http::header::REFERER)?
+            .to_str()
+            .ok()?;
+        let host = parts.headers.get(axum::http::header::HOST)?.to_str().ok()?;
+        let path = referer
+            .strip_prefix("http://")
+            .or_else(|| referer.strip_prefix("https://"))?
+            .strip_prefix(host)?;
+        (path.starts_with('/') && !path.starts_with("//")).then(|| path.to_owned())
+    });
+    leptos_axum::redirect(back.as_deref().unwrap_or(fallback));
+}
+
+/// Logs a failure of the accounts database and returns a plain message.
+#[cfg(feature = "ssr")]
+fn accounts_unavailable(err: crate::accounts::AccountError) -> ServerFnError {
+    tracing::error!(error = %err, "accounts request failed");
+    set_unavailable_status_for_direct_calls();
+    ServerFnError::new(SESSIONS_UNAVAILABLE)
+}
+
 /// Logs a store failure once and returns a plain message, never the store's
 /// own error text.
 ///
@@ -117,7 +398,14 @@ async fn request_session() -> Result<tower_sessions::Session, ServerFnError> {
 #[cfg(feature = "ssr")]
 fn store_unavailable(err: tower_sessions::session::Error) -> ServerFnError {
     tracing::error!(error = %err, "session store call failed");
+    set_unavailable_status_for_direct_calls();
+    ServerFnError::new(SESSIONS_UNAVAILABLE)
+}
 
+/// Status 503 for a direct call of a server function; a page that calls one
+/// while rendering keeps its own status.
+#[cfg(feature = "ssr")]
+fn set_unavailable_status_for_direct_calls() {
     let direct_call = use_context::<axum::http::request::Parts>()
         .is_some_and(|parts| parts.uri.path().starts_with("/api/"));
     if direct_call {
@@ -125,5 +413,4 @@ fn store_unavailable(err: tower_sessions::session::Error) -> ServerFnError {
             response.set_status(axum::http::StatusCode::SERVICE_UNAVAILABLE);
         }
     }
-    ServerFnError::new(SESSIONS_UNAVAILABLE)
 }

@@ -1,8 +1,11 @@
 //! PMBlueprints: pages, components and server functions, rendered on the
 //! server and hydrated in the browser.
 
+#[cfg(feature = "ssr")]
+pub mod accounts;
 pub mod api;
 pub mod catalogue;
+pub mod forms;
 mod nav;
 mod pages;
 #[cfg(feature = "ssr")]
@@ -12,13 +15,16 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
+    hooks::use_location,
     path, SsrMode,
 };
 
 use crate::{
-    api::{current_user, DemoLogin, Logout, User},
+    api::{current_user, DemoLogin, Login, Logout, Signup, User},
     nav::Nav,
-    pages::{DashboardPage, HomePage, LoginPage, NotFoundPage, TemplatesPage},
+    pages::{
+        AccountPage, DashboardPage, HomePage, LoginPage, NotFoundPage, SignupPage, TemplatesPage,
+    },
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -45,29 +51,47 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 
 /// Who is logged in, shared by the nav and the pages.
 ///
-/// `user` refetches whenever a login or logout finishes, so every part of the
-/// page agrees after either.
+/// `user` refetches whenever a login, sign-up or logout finishes, so every
+/// part of the page agrees after any of them.
 #[derive(Clone, Copy)]
 pub struct Auth {
-    pub login: ServerAction<DemoLogin>,
+    pub demo_login: ServerAction<DemoLogin>,
+    pub login: ServerAction<Login>,
+    pub signup: ServerAction<Signup>,
     pub logout: ServerAction<Logout>,
     pub user: Resource<Result<Option<User>, ServerFnError>>,
 }
 
 impl Auth {
     fn provide() -> Self {
-        let login = ServerAction::<DemoLogin>::new();
+        let demo_login = ServerAction::<DemoLogin>::new();
+        let login = ServerAction::<Login>::new();
+        let signup = ServerAction::<Signup>::new();
         let logout = ServerAction::<Logout>::new();
 
         // Blocking, so the server sends the right nav in the first HTML chunk
         // rather than a placeholder that a logged-in user would see flash.
+        // The path is part of the key, so each navigation asks the server
+        // again: a session signed out elsewhere shows as anonymous on the
+        // next page, not only after a reload.
+        let location = use_location();
         let user = Resource::new_blocking(
-            move || (login.version().get(), logout.version().get()),
+            move || {
+                (
+                    location.pathname.get(),
+                    demo_login.version().get(),
+                    login.version().get(),
+                    signup.version().get(),
+                    logout.version().get(),
+                )
+            },
             |_| current_user(),
         );
 
         let auth = Self {
+            demo_login,
             login,
+            signup,
             logout,
             user,
         };
@@ -76,10 +100,24 @@ impl Auth {
     }
 }
 
-/// The root component: nav and routes.
+/// The root component: the router, around the nav and the routes.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/pmblueprints.css"/>
+        <Title text="PMBlueprints"/>
+        <Router>
+            <Site/>
+        </Router>
+    }
+}
+
+/// The nav and the routes, inside the router so the login state can follow
+/// navigation.
+#[component]
+fn Site() -> impl IntoView {
     Auth::provide();
 
     // Effects run only in the browser, so this marks the end of hydration
@@ -91,22 +129,20 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/pmblueprints.css"/>
-        <Title text="PMBlueprints"/>
-        <Router>
-            <Nav/>
-            <main class="page">
-                // Async waits for the login state before it sends any HTML,
-                // rather than streaming a placeholder and swapping it by
-                // script, so the page is right before any script runs and
-                // without one.
-                <Routes fallback=NotFoundPage>
-                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
-                    <Route path=path!("/templates") view=TemplatesPage ssr=SsrMode::Async/>
-                    <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async/>
-                </Routes>
-            </main>
-        </Router>
+        <Nav/>
+        <main class="page">
+            // Async waits for the login state before it sends any HTML,
+            // rather than streaming a placeholder and swapping it by
+            // script, so the page is right before any script runs and
+            // without one.
+            <Routes fallback=NotFoundPage>
+                <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async/>
+                <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                <Route path=path!("/templates") view=TemplatesPage ssr=SsrMode::Async/>
+                <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async/>
+            </Routes>
+        </main>
     }
 }

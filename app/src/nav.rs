@@ -8,7 +8,7 @@ use crate::{api::User, Auth};
 /// The navigation bar.
 ///
 /// Logged in: Dashboard, the user's name, Templates and Log out. Anonymous:
-/// Templates, Log in and a Demo Login button. The state is rendered on the
+/// Templates, Log in, Sign up and a Demo Login button. The state is rendered on the
 /// server, so it is right in the first HTML a browser receives.
 #[component]
 pub fn Nav() -> impl IntoView {
@@ -59,8 +59,9 @@ fn AnonymousLinks() -> impl IntoView {
         <ul class="nav-links">
             <li><A href="/templates">"Templates"</A></li>
             <li><A href="/login">"Log in"</A></li>
+            <li><A href="/signup">"Sign up"</A></li>
             <li>
-                <ActionForm action=auth.login attr:class="inline-form">
+                <ActionForm action=auth.demo_login attr:class="inline-form">
                     <button type="submit" class="button">"Demo Login"</button>
                 </ActionForm>
             </li>

@@ -18,7 +18,7 @@ use super::{auth, SessionSettings, SessionStoreHandle};
 pub const COOKIE_NAME: &str = "pmb_session";
 
 /// Pages only a logged-in user may see; anonymous visitors go to `/login`.
-pub const PROTECTED_PATHS: &[&str] = &["/dashboard"];
+pub const PROTECTED_PATHS: &[&str] = &["/dashboard", "/account"];
 
 /// How long sessions live, with and without "remember me".
 #[derive(Clone, Copy, Debug)]
