@@ -12,6 +12,8 @@ use app::session::{
 use common::{redis_server::RedisServer, run, session_cookie, Backend, TestApp, TestStore};
 use reqwest::StatusCode;
 
+const PASSWORD: &str = "correct horse battery";
+
 fn calls(create: u64, save: u64, load: u64, delete: u64) -> CallCounts {
     CallCounts {
         create,
@@ -64,6 +66,43 @@ async fn requests_make_expected_calls(store: TestStore) {
         .await;
     // Logging out deletes the record without reading it first.
     assert_eq!(counter.take(), calls(0, 0, 0, 1), "logout");
+
+    // A password account costs the same: the list of its sessions lives
+    // beside the store and adds no store call to sign-up, login, the
+    // dashboard that shows the list, or logout.
+    let signup = app
+        .post_form(
+            "/api/signup",
+            &[
+                ("name", "Ada"),
+                ("email", "ada@example.com"),
+                ("password", PASSWORD),
+            ],
+            None,
+        )
+        .await;
+    session_cookie(&signup).expect("sign-up sets a session cookie");
+    assert_eq!(counter.take(), calls(1, 0, 0, 1), "sign-up");
+    let login = app
+        .post_form(
+            "/api/login",
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+            None,
+        )
+        .await;
+    let account = session_cookie(&login).expect("login sets a session cookie");
+    assert_eq!(counter.take(), calls(1, 0, 0, 1), "password login");
+    let dashboard = app.get("/dashboard", Some(account.value())).await;
+    assert_eq!(dashboard.status(), StatusCode::OK);
+    assert!(dashboard.text().await.unwrap().contains("This session"));
+    assert_eq!(
+        counter.take(),
+        calls(0, 0, 1, 0),
+        "dashboard with its sessions"
+    );
+    app.post_form("/api/logout", &[], Some(account.value()))
+        .await;
+    assert_eq!(counter.take(), calls(0, 0, 0, 1), "logout of an account");
 
     app.stop().await;
     store.cleanup().await;
@@ -158,12 +197,48 @@ async fn redis_commands_per_request() {
     app.demo_login(false).await;
     let login = commands_between(&before, &command_calls(&redis));
 
+    // A password login and its logout: the per-user list of sessions adds
+    // no Redis command to either.
+    app.post_form(
+        "/api/signup",
+        &[
+            ("name", "Ada"),
+            ("email", "ada@example.com"),
+            ("password", PASSWORD),
+        ],
+        None,
+    )
+    .await;
+    let before = command_calls(&redis);
+    let response = app
+        .post_form(
+            "/api/login",
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+            None,
+        )
+        .await;
+    let account = session_cookie(&response).expect("login sets a session cookie");
+    let password_login = commands_between(&before, &command_calls(&redis));
+    let before = command_calls(&redis);
+    app.post_form("/api/logout", &[], Some(account.value()))
+        .await;
+    let logout = commands_between(&before, &command_calls(&redis));
+
     assert_eq!(
         dashboard.into_iter().collect::<Vec<_>>(),
         vec![("get".to_owned(), views)]
     );
     assert!(anonymous.is_empty(), "anonymous pages ran {anonymous:?}");
     assert_eq!(login.values().sum::<u64>(), 2, "login ran {login:?}");
+    assert_eq!(
+        password_login, login,
+        "a password login ran {password_login:?}"
+    );
+    assert_eq!(
+        logout.into_iter().collect::<Vec<_>>(),
+        vec![("del".to_owned(), 1)],
+        "logout"
+    );
 
     app.stop().await;
 }
