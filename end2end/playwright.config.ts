@@ -28,6 +28,12 @@ const postgresDatabase = "pmb_e2e";
 const postgresUrl =
   process.env.PMB_E2E_DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/${postgresDatabase}`;
 
+/** An SQLite accounts database of its own, in a new temporary folder. */
+function accountsDatabase(name: string) {
+  return `sqlite://${join(mkdtempSync(join(tmpdir(), `pmb-e2e-${name}-`)), "accounts.db")}`;
+}
+const sharedRedisAccounts = accountsDatabase("shared-redis");
+
 /** Creates the shared PostgreSQL database once; later runs reuse it. */
 function ensurePostgresDatabase() {
   if (process.env.PMB_E2E_DATABASE_URL) {
@@ -105,13 +111,20 @@ export default defineConfig({
     server(filesystemPort, {
       SESSION_TYPE: "filesystem",
       SESSION_FILE_DIR: mkdtempSync(join(tmpdir(), "pmb-e2e-sessions-")),
+      DATABASE_URL: accountsDatabase("filesystem"),
     }),
     server(redisPort, {
       REDIS_URL: redisUrl,
       SESSION_KEY_PREFIX: `pmb-e2e-${process.pid}-${Date.now()}:`,
+      DATABASE_URL: accountsDatabase("redis"),
     }),
+    // Instances that share sessions share the accounts database too.
     ...instancePorts.redis.map((port) =>
-      server(port, { REDIS_URL: redisUrl, SESSION_KEY_PREFIX: sharedRedisPrefix }),
+      server(port, {
+        REDIS_URL: redisUrl,
+        SESSION_KEY_PREFIX: sharedRedisPrefix,
+        DATABASE_URL: sharedRedisAccounts,
+      }),
     ),
     ...instancePorts.postgres.map((port) =>
       server(port, { SESSION_TYPE: "sql", DATABASE_URL: postgresUrl }),
@@ -120,6 +133,7 @@ export default defineConfig({
       server(port, {
         SESSION_TYPE: "filesystem",
         SESSION_FILE_DIR: mkdtempSync(join(tmpdir(), `pmb-e2e-instance-${port}-`)),
+        DATABASE_URL: accountsDatabase(`instance-${port}`),
       }),
     ),
   ],

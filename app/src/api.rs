@@ -22,7 +22,7 @@ impl User {
         }
     }
 
-    /// Whether this is the shared demo account.
+    /// Returns whether this is the shared demo account.
     pub fn is_demo(&self) -> bool {
         self.id == "demo"
     }
@@ -190,7 +190,7 @@ pub async fn change_password(
     Ok(())
 }
 
-/// The logged-in user's live sessions, most recently seen first.
+/// Lists the logged-in user's live sessions, most recently seen first.
 #[server(prefix = "/api", endpoint = "my_sessions")]
 pub async fn my_sessions() -> Result<Vec<SessionSummary>, ServerFnError> {
     let session = request_session().await?;
@@ -243,8 +243,8 @@ pub async fn end_other_sessions() -> Result<(), ServerFnError> {
     Ok(())
 }
 
-/// The slugs of the templates the logged-in user starred; empty for an
-/// anonymous visitor.
+/// Returns the slugs of the templates the logged-in user starred, or none
+/// for an anonymous visitor.
 #[server(prefix = "/api", endpoint = "starred")]
 pub async fn starred() -> Result<Vec<String>, ServerFnError> {
     let session = request_session().await?;
@@ -294,7 +294,8 @@ async fn request_session() -> Result<tower_sessions::Session, ServerFnError> {
         })
 }
 
-/// The logged-in user, or an error with status 401 for an anonymous caller.
+/// Returns the logged-in user, or an error with status 401 for an anonymous
+/// caller.
 #[cfg(feature = "ssr")]
 async fn logged_in(session: &tower_sessions::Session) -> Result<User, ServerFnError> {
     match crate::session::auth::current_user(session)
@@ -322,7 +323,7 @@ async fn accounts() -> Result<crate::accounts::Accounts, ServerFnError> {
         })
 }
 
-/// The client's address for counting failed logins: the peer of the TCP
+/// Returns the client's address for counting failed logins: the peer of the TCP
 /// connection, or `unknown` where there is none (as in a serverless
 /// function).
 #[cfg(feature = "ssr")]

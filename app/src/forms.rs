@@ -32,7 +32,7 @@ pub enum Field {
 }
 
 impl FormError {
-    /// The value of `error=` in the URL.
+    /// Returns the value of `error=` in the URL.
     pub fn code(self) -> &'static str {
         match self {
             Self::Name => "name",
@@ -48,7 +48,7 @@ impl FormError {
         }
     }
 
-    /// The query string that carries this error: `error=...`, plus
+    /// Returns the query string that carries this error: `error=...`, plus
     /// `retry=...` (minutes) for [`FormError::TooManyFailures`].
     pub fn query(self) -> String {
         match self {
@@ -81,7 +81,7 @@ impl FormError {
         })
     }
 
-    /// What the page says.
+    /// Returns the message the page shows.
     pub fn message(self) -> String {
         match self {
             Self::Name => "Enter your name (up to 100 characters).".to_owned(),
@@ -103,7 +103,7 @@ impl FormError {
         }
     }
 
-    /// The field the message belongs beside.
+    /// Returns the field the message belongs beside.
     pub fn field(self) -> Field {
         match self {
             Self::Name => Field::Name,

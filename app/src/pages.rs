@@ -49,7 +49,7 @@ pub fn HomePage() -> impl IntoView {
     }
 }
 
-/// The form error named in the page's URL (`?error=...`), if any.
+/// Reads the form error named in the page's URL (`?error=...`), if any.
 fn url_form_error() -> Memo<Option<FormError>> {
     let query = use_query_map();
     Memo::new(move |_| {
@@ -60,7 +60,8 @@ fn url_form_error() -> Memo<Option<FormError>> {
     })
 }
 
-/// The message for `field`, under its input, when the URL's error is about it.
+/// Shows the message for `field` under its input, when the URL's error is
+/// about it.
 #[component]
 fn FieldError(error: Memo<Option<FormError>>, field: Field, id: &'static str) -> impl IntoView {
     move || {
@@ -382,7 +383,7 @@ pub fn DashboardPage() -> impl IntoView {
     }
 }
 
-/// The dashboard's list of starred templates.
+/// Lists the user's starred templates on the dashboard.
 #[component]
 fn StarredTemplates(slugs: Vec<String>) -> impl IntoView {
     let templates: Vec<&'static Template> = slugs.iter().filter_map(|slug| find(slug)).collect();
@@ -411,7 +412,7 @@ fn StarredTemplates(slugs: Vec<String>) -> impl IntoView {
     }
 }
 
-/// The user's live sessions, each with a way to sign it out.
+/// Lists the user's live sessions, each with a way to sign it out.
 #[component]
 fn YourSessions(
     demo: bool,

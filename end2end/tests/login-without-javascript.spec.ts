@@ -7,7 +7,7 @@ test("the login form works without JavaScript", async ({ page }) => {
   const site = new Site(page);
   await page.goto("/login");
 
-  await page.getByLabel("Remember me for 30 days").check();
+  await page.getByLabel("Remember the demo login for 30 days").check();
   await page.getByTestId("login-submit").click();
 
   await expect(page).toHaveURL(/\/dashboard$/);

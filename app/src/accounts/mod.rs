@@ -37,13 +37,13 @@ pub const MAX_FAILURES_PER_ADDRESS: u32 = 20;
 /// How long failed logins count.
 pub const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
 
-/// Shortest password accepted, in characters.
+/// Minimum password length, in characters.
 pub const MIN_PASSWORD_CHARS: usize = 8;
-/// Longest password accepted, in characters; long enough for passphrases,
+/// Maximum password length, in characters. Long enough for passphrases,
 /// short enough that hashing stays cheap.
 pub const MAX_PASSWORD_CHARS: usize = 128;
 
-/// What went wrong with an account request.
+/// An error from an account request.
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
     /// Input the user can correct; shown next to the form.
@@ -99,7 +99,7 @@ impl Accounts {
         }
     }
 
-    /// The session index, for marking sessions as seen.
+    /// Returns the session index, for marking sessions as seen.
     pub fn sessions(&self) -> &SessionList {
         &self.inner.sessions
     }
@@ -311,7 +311,7 @@ impl Accounts {
         self.end_other_sessions(&user.id, current_session).await
     }
 
-    /// The live sessions of `user_id`, most recently seen first, with
+    /// Lists the live sessions of `user_id`, most recently seen first, with
     /// `current` marked.
     ///
     /// # Errors
@@ -391,13 +391,13 @@ impl Accounts {
         match session_id.parse::<Id>() {
             // The handle removes the index entry once the record is gone.
             Ok(id) => self.inner.store.delete(&id).await?,
-            // Not an id the store could hold: drop the stray entry.
+            // The stored value is not a valid session id, so only the entry goes.
             Err(_) => self.bounded(self.inner.sessions.forget(session_id)).await?,
         }
         Ok(())
     }
 
-    /// The slugs of the templates `user_id` starred, newest first.
+    /// Returns the slugs of the templates `user_id` starred, newest first.
     ///
     /// # Errors
     ///

@@ -1,5 +1,5 @@
 //! The per-user list of sessions, kept in the accounts database beside
-//! whichever store holds the sessions themselves.
+//! whichever store contains the sessions themselves.
 //!
 //! The store handle reports every create, save and delete ([`SessionIndex`]),
 //! so the list follows logins, writes, logouts and sessions ended from the
@@ -37,10 +37,10 @@ pub const DEMO_USER_ID: &str = "demo";
 /// How often an ordinary page view may update "last seen" for one session.
 const SEEN_EVERY: Duration = Duration::from_secs(5 * 60);
 
-/// Past this many sessions, the "last seen" throttle forgets old entries.
+/// Past this many sessions, the "last seen" throttle drops old entries.
 const SEEN_CAPACITY: usize = 10_000;
 
-/// The most sessions one user's list shows.
+/// Maximum number of sessions listed for one user.
 const LIST_LIMIT: i64 = 50;
 
 /// One row of the list.
@@ -178,18 +178,18 @@ impl SessionList {
 
     async fn bounded(
         &self,
-        what: &str,
+        action: &str,
         query: impl std::future::Future<Output = Result<(), sqlx::Error>>,
     ) {
         match tokio::time::timeout(self.db.timeout(), query).await {
             Ok(Ok(())) => {}
-            Ok(Err(err)) => tracing::warn!(error = %err, "failed to {what} in the session list"),
-            Err(_) => tracing::warn!("timed out trying to {what} in the session list"),
+            Ok(Err(err)) => tracing::warn!(error = %err, "failed to {action} in the session list"),
+            Err(_) => tracing::warn!("timed out trying to {action} in the session list"),
         }
     }
 }
 
-/// The logged-in user of a record, unless it is the demo account.
+/// Returns the logged-in user of a record, unless it is the demo account.
 fn listed_user(record: &Record) -> Option<User> {
     let user: User = serde_json::from_value(record.data.get(USER_KEY)?.clone()).ok()?;
     (user.id != DEMO_USER_ID).then_some(user)
