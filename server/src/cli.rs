@@ -215,6 +215,7 @@ fn describe(store: &StoreSettings) -> String {
         ),
         StoreSettings::Sql { url } => redact_url(url.expose()),
         StoreSettings::Filesystem { dir } => dir.display().to_string(),
+        StoreSettings::Memory => "memory".to_owned(),
     }
 }
 
@@ -243,6 +244,7 @@ fn print_settings(settings: &Settings, out: &mut String) {
                 redact_url(url.expose())
             );
         }
+        StoreSettings::Memory => out_line!(out, "SESSION_TYPE: memory (benchmarks only)"),
         StoreSettings::Filesystem { dir } => {
             out_line!(out, "SESSION_TYPE: filesystem");
             out_line!(out, "SESSION_FILE_DIR: {}", dir.display());

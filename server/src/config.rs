@@ -71,10 +71,11 @@ impl Settings {
             Some("redis") => redis_settings(&get, redis_url.clone())?,
             Some("sql") => sql_settings(&get)?,
             Some("filesystem") => filesystem_settings(&get),
+            Some("memory") => StoreSettings::Memory,
             Some(other) => {
                 return Err(ConfigError::new(
                     "SESSION_TYPE",
-                    format!("expected redis, sql or filesystem, got {other:?}"),
+                    format!("expected redis, sql, filesystem or memory, got {other:?}"),
                 ))
             }
             None if redis_url.is_some() => redis_settings(&get, redis_url.clone())?,
@@ -259,6 +260,12 @@ mod tests {
             StoreSettings::Filesystem { .. }
         ));
         assert!(settings.redis_configured);
+    }
+
+    #[test]
+    fn memory_type_selects_the_memory_store() {
+        let settings = settings(&[("SESSION_TYPE", "memory")]).unwrap();
+        assert!(matches!(settings.session.store, StoreSettings::Memory));
     }
 
     #[test]

@@ -207,6 +207,7 @@ fn log_backend(store: &SessionStoreHandle, settings: &Settings) {
         BackendKind::Redis => "Redis",
         BackendKind::Sql => "SQL",
         BackendKind::Filesystem => "filesystem",
+        BackendKind::Memory => "in-memory",
     };
     tracing::info!(backend = %store.kind(), "session layer initialized with {name} backend");
 
@@ -217,6 +218,12 @@ fn log_backend(store: &SessionStoreHandle, settings: &Settings) {
             "{platform} detected with filesystem sessions: each function instance has its own \
              temporary folder, so users will be logged out between invocations. Set REDIS_URL \
              or SESSION_TYPE=sql with DATABASE_URL"
+        );
+    } else if store.kind() == BackendKind::Memory {
+        tracing::warn!(
+            "SESSION_TYPE=memory keeps sessions in this process only: every restart logs \
+             everyone out and no other instance sees them. It exists for benchmarks; never \
+             run a site on it"
         );
     } else if store.kind() == BackendKind::Filesystem {
         tracing::warn!(

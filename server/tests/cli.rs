@@ -286,6 +286,7 @@ fn copy_target(store: &StoreSettings) -> Vec<String> {
         ],
         StoreSettings::Sql { url } => vec!["--to".to_owned(), url.expose().to_owned()],
         StoreSettings::Filesystem { dir } => vec!["--to".to_owned(), dir.display().to_string()],
+        StoreSettings::Memory => panic!("an in-memory store cannot be a copy target"),
     }
 }
 

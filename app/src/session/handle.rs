@@ -23,6 +23,8 @@ pub enum BackendKind {
     Redis,
     Sql,
     Filesystem,
+    /// In the server's memory, for benchmarks only.
+    Memory,
 }
 
 impl BackendKind {
@@ -32,12 +34,13 @@ impl BackendKind {
             Self::Redis => "redis",
             Self::Sql => "sql",
             Self::Filesystem => "filesystem",
+            Self::Memory => "memory",
         }
     }
 
     /// Whether several instances of the app can see the same sessions.
     pub fn shared_across_instances(self) -> bool {
-        !matches!(self, Self::Filesystem)
+        !matches!(self, Self::Filesystem | Self::Memory)
     }
 }
 

@@ -38,6 +38,7 @@ pub mod file;
 mod handle;
 mod index;
 mod layer;
+pub mod memory;
 pub mod redis;
 mod redis_tls;
 mod settings;
@@ -100,6 +101,7 @@ pub async fn connect_store(
             std::sync::Arc::new(sql::SqlStore::connect(url.expose(), timeout).await?)
         }
         StoreSettings::Filesystem { dir } => std::sync::Arc::new(file::FileStore::open(dir).await?),
+        StoreSettings::Memory => std::sync::Arc::new(memory::MemoryStore::new()),
     };
 
     Ok(SessionStoreHandle::new(backend, timeout))

@@ -27,8 +27,14 @@ impl fmt::Debug for Secret {
 #[derive(Clone, Debug)]
 pub enum StoreSettings {
     Redis(RedisSettings),
-    Sql { url: Secret },
-    Filesystem { dir: PathBuf },
+    Sql {
+        url: Secret,
+    },
+    Filesystem {
+        dir: PathBuf,
+    },
+    /// In the server's memory: the benchmarks' ceiling, never for a site.
+    Memory,
 }
 
 /// How to reach Redis.

@@ -221,6 +221,7 @@ impl TestStore {
             StoreSettings::Filesystem { dir } => {
                 std::fs::read(dir.join(format!("{id}.session"))).ok()
             }
+            StoreSettings::Memory => panic!("an in-memory store cannot be read from outside"),
         };
 
         bytes.map(|bytes| rmp_serde::from_slice(&bytes).expect("decode the stored record"))

@@ -47,6 +47,7 @@ pub fn store_env(store: &StoreSettings) -> Vec<(&'static str, String)> {
             ("SESSION_TYPE", "filesystem".to_owned()),
             ("SESSION_FILE_DIR", dir.display().to_string()),
         ],
+        StoreSettings::Memory => vec![("SESSION_TYPE", "memory".to_owned())],
     }
 }
 
