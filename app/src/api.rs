@@ -263,7 +263,8 @@ pub async fn starred() -> Result<Vec<String>, ServerFnError> {
 }
 
 /// Stars (`starred=true`) or unstars template `slug`. Without JavaScript,
-/// the browser goes back to the page it came from.
+/// the browser goes back to the page it came from (leptos_axum redirects a
+/// plain form post to its Referer); with JavaScript the page stays put.
 #[server(prefix = "/api", endpoint = "star")]
 pub async fn star(slug: String, starred: bool) -> Result<(), ServerFnError> {
     let session = request_session().await?;
@@ -280,7 +281,6 @@ pub async fn star(slug: String, starred: bool) -> Result<(), ServerFnError> {
         .set_star(&user.id, &slug, starred)
         .await
         .map_err(accounts_unavailable)?;
-    redirect_back("/templates");
     Ok(())
 }
 
@@ -360,26 +360,6 @@ fn redirect_with_error(page: &str, err: crate::accounts::AccountError) {
         }
     };
     leptos_axum::redirect(&format!("{page}?{}", form_error.query()));
-}
-
-/// Redirects to the page the request came from, when the Referer names a
-/// page of this site, or else to `fallback`.
-#[cfg(feature = "ssr")]
-fn redirect_back(fallback: &str) {
-    let back = use_context::<axum::http::request::Parts>().and_then(|parts| {
-        let referer = parts
-            .headers
-            .get(axum::http::header::REFERER)?
-            .to_str()
-            .ok()?;
-        let host = parts.headers.get(axum::http::header::HOST)?.to_str().ok()?;
-        let path = referer
-            .strip_prefix("http://")
-            .or_else(|| referer.strip_prefix("https://"))?
-            .strip_prefix(host)?;
-        (path.starts_with('/') && !path.starts_with("//")).then(|| path.to_owned())
-    });
-    leptos_axum::redirect(back.as_deref().unwrap_or(fallback));
 }
 
 /// Logs a failure of the accounts database and returns a plain message.

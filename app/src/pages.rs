@@ -36,13 +36,12 @@ pub fn HomePage() -> impl IntoView {
         <section class="highlights" aria-label="Categories">
             <h2>"From kickoff to close"</h2>
             <ul class="category-list">
-                <li>"Initiation"</li>
-                <li>"Planning"</li>
-                <li>"Risk"</li>
-                <li>"Execution"</li>
-                <li>"Agile"</li>
-                <li>"Monitoring"</li>
-                <li>"Closing"</li>
+                {CATEGORIES
+                    .iter()
+                    .map(|name| view! {
+                        <li><A href=format!("/templates?category={name}")>{*name}</A></li>
+                    })
+                    .collect_view()}
             </ul>
             <p><A href="/templates">"See all templates"</A></p>
         </section>
@@ -229,15 +228,21 @@ pub fn AccountPage() -> impl IntoView {
 pub fn TemplatesPage() -> impl IntoView {
     let auth = expect_context::<Auth>();
     let query = use_query_map();
-    let search_text = move || query.read().get("q").unwrap_or_default();
+    let search_text = move || {
+        let text = query.read().get("q").unwrap_or_default();
+        text.chars().take(MAX_SEARCH_CHARS).collect::<String>()
+    };
+    // An unknown category filters nothing, as the menu then shows "All".
     let category = move || {
-        query
-            .read()
-            .get("category")
-            .filter(|category| !category.is_empty())
+        query.read().get("category").filter(|wanted| {
+            CATEGORIES
+                .iter()
+                .any(|known| known.eq_ignore_ascii_case(wanted))
+        })
     };
     let star = ServerAction::<Star>::new();
     let stars = Resource::new_blocking(move || star.version().get(), |_| starred());
+    keep_focus_on_star_button(star, stars);
 
     view! {
         <Title text="Templates - PMBlueprints"/>
@@ -247,7 +252,8 @@ pub fn TemplatesPage() -> impl IntoView {
             <div class="search-field">
                 <label for="search-text">"Search"</label>
                 <input id="search-text" type="search" name="q" prop:value=search_text
-                    value=search_text placeholder="risk, sprint, schedule..."/>
+                    value=search_text placeholder="risk, sprint, schedule..."
+                    maxlength=MAX_SEARCH_CHARS.to_string()/>
             </div>
             <div class="search-field">
                 <label for="search-category">"Category"</label>
@@ -264,7 +270,8 @@ pub fn TemplatesPage() -> impl IntoView {
             </div>
             <button type="submit" class="button">"Search"</button>
         </form>
-        <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+        // Transition keeps the cards on screen while the stars load again.
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let logged_in = matches!(auth.user.await, Ok(Some(_)));
                 let starred_slugs = stars.await.unwrap_or_default();
@@ -292,11 +299,45 @@ pub fn TemplatesPage() -> impl IntoView {
                             })
                             .collect_view()}
                     </ul>
+                    {(!logged_in).then(|| view! {
+                        <p><A href="/login">"Log in"</A> " to star templates and keep them on your dashboard."</p>
+                    })}
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
+
+/// Puts the focus back on the star button a keyboard user pressed, once the
+/// list has been drawn again with the new stars.
+fn keep_focus_on_star_button(
+    star: ServerAction<Star>,
+    stars: Resource<Result<Vec<String>, ServerFnError>>,
+) {
+    let pressed = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if let Some(input) = star.input().get() {
+            pressed.set(Some(input.slug));
+        }
+    });
+    Effect::new(move |_| {
+        stars.track();
+        if let Some(slug) = pressed.get_untracked() {
+            request_animation_frame(move || {
+                use leptos::wasm_bindgen::JsCast;
+                let button = document()
+                    .get_element_by_id(&format!("star-{slug}"))
+                    .and_then(|element| element.dyn_into::<leptos::web_sys::HtmlElement>().ok());
+                if let Some(button) = button {
+                    let _ = button.focus();
+                }
+            });
+        }
+    });
+}
+
+/// Longest search text used, in characters; the rest is ignored.
+const MAX_SEARCH_CHARS: usize = 200;
 
 /// Stars or unstars one template.
 #[component]
@@ -314,8 +355,8 @@ fn StarButton(
         <ActionForm action attr:class="inline-form">
             <input type="hidden" name="slug" value=template.slug/>
             <input type="hidden" name="starred" value=if is_starred { "false" } else { "true" }/>
-            <button type="submit" class="button button-quiet star" aria-pressed=if is_starred { "true" } else { "false" }
-                aria-label=label>
+            <button type="submit" class="button button-quiet star" id=format!("star-{}", template.slug)
+                aria-pressed=if is_starred { "true" } else { "false" } aria-label=label>
                 {if is_starred { "★ Starred" } else { "☆ Star" }}
             </button>
         </ActionForm>
