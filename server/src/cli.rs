@@ -188,6 +188,7 @@ fn target_store(to: &str, key_prefix: String, ca_cert: Option<PathBuf>) -> Store
             url: Secret::new(to),
             key_prefix,
             ca_cert,
+            pool_size: RedisSettings::SERVER_POOL_SIZE,
         })
     } else if [
         "sqlite:",

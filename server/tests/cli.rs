@@ -351,6 +351,7 @@ async fn sigterm_finishes_slow_request() {
             url: Secret::new(proxy.url()),
             key_prefix: settings.key_prefix.clone(),
             ca_cert: None,
+            pool_size: RedisSettings::SERVER_POOL_SIZE,
         }),
     );
     let port = free_port();

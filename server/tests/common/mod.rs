@@ -103,6 +103,7 @@ impl TestStore {
                 url: Secret::new(url),
                 key_prefix: format!("{}:", unique_name("pmbtest")),
                 ca_cert: None,
+                pool_size: RedisSettings::SERVER_POOL_SIZE,
             }),
             database: None,
             _temp: None,
