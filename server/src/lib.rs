@@ -1,6 +1,7 @@
 //! The PMBlueprints server: configuration, start-up and axum wiring around
 //! the Leptos app.
 
+pub mod assets;
 pub mod cli;
 pub mod config;
 pub mod health;

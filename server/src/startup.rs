@@ -1,4 +1,7 @@
 //! Builds the app: the session store, the router and the listening socket.
+//!
+//! [`build_app`] is the one app factory. The long-running server and every
+//! serverless entry point build their router with it.
 
 use std::{future::Future, net::SocketAddr, sync::OnceLock};
 
@@ -14,16 +17,68 @@ use app::{
 };
 
 use crate::{
+    assets,
     config::Settings,
     health::{self, HealthState},
     request_log,
 };
 
+/// The app as [`build_app`] returns it: the router and the background tasks
+/// that serve it.
+pub struct BuiltApp {
+    pub router: Router,
+    pub store: SessionStoreHandle,
+    /// Deletes expired sessions on the SQL and filesystem stores.
+    pub purge_task: Option<JoinHandle<()>>,
+}
+
+impl BuiltApp {
+    /// Stops the background tasks.
+    pub fn stop_background_tasks(&self) {
+        if let Some(task) = &self.purge_task {
+            task.abort();
+        }
+    }
+}
+
+/// Connects the session store and builds the app around it.
+///
+/// # Errors
+///
+/// Fails when the session store cannot be set up, with an error that names
+/// the step.
+pub async fn build_app(settings: &Settings, leptos: LeptosOptions) -> anyhow::Result<BuiltApp> {
+    let session_settings = &settings.session;
+    let store = session::connect_store(&session_settings.store, session_settings.store_timeout)
+        .await
+        .context("failed to set up the session store")?;
+
+    Ok(build_app_with_store(settings, leptos, store))
+}
+
+/// Like [`build_app`], on a store the caller connected, such as one wrapped
+/// to count its calls.
+pub fn build_app_with_store(
+    settings: &Settings,
+    leptos: LeptosOptions,
+    store: SessionStoreHandle,
+) -> BuiltApp {
+    log_backend(&store, settings);
+
+    let purge_task = session::spawn_purge_task(store.clone(), settings.session.purge_interval);
+    let router = router(store.clone(), settings, leptos);
+
+    BuiltApp {
+        router,
+        store,
+        purge_task,
+    }
+}
+
 /// The server, bound to its port and ready to run.
 pub struct Application {
     listener: TcpListener,
-    router: Router,
-    purge_task: Option<JoinHandle<()>>,
+    app: BuiltApp,
 }
 
 impl Application {
@@ -35,12 +90,10 @@ impl Application {
     /// Fails when the session store cannot be set up or the address cannot be
     /// bound, with an error that names the step.
     pub async fn build(settings: Settings, leptos: LeptosOptions) -> anyhow::Result<Self> {
-        let session_settings = &settings.session;
-        let store = session::connect_store(&session_settings.store, session_settings.store_timeout)
-            .await
-            .context("failed to set up the session store")?;
+        let addr = leptos.site_addr;
+        let app = build_app(&settings, leptos).await?;
 
-        Self::build_with_store(settings, leptos, store).await
+        Self::bind(app, addr).await
     }
 
     /// Like [`Application::build`], on a store the caller connected, such as
@@ -54,22 +107,18 @@ impl Application {
         leptos: LeptosOptions,
         store: SessionStoreHandle,
     ) -> anyhow::Result<Self> {
-        let session_settings = &settings.session;
-        log_backend(&store, &settings);
-
-        let purge_task = session::spawn_purge_task(store.clone(), session_settings.purge_interval);
-        let router = router(store, &settings, leptos.clone());
-
         let addr = leptos.site_addr;
+        let app = build_app_with_store(&settings, leptos, store);
+
+        Self::bind(app, addr).await
+    }
+
+    async fn bind(app: BuiltApp, addr: SocketAddr) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(addr)
             .await
             .with_context(|| format!("failed to listen on {addr}"))?;
 
-        Ok(Self {
-            listener,
-            router,
-            purge_task,
-        })
+        Ok(Self { listener, app })
     }
 
     /// Returns the address the server listens on.
@@ -101,13 +150,11 @@ impl Application {
         let addr = self.listener.local_addr()?;
         tracing::info!(%addr, "listening on http://{addr}");
 
-        let served = axum::serve(self.listener, self.router)
+        let served = axum::serve(self.listener, self.app.router.clone())
             .with_graceful_shutdown(signal)
             .await;
 
-        if let Some(task) = self.purge_task {
-            task.abort();
-        }
+        self.app.stop_background_tasks();
         tracing::info!("server stopped");
         served
     }
@@ -122,6 +169,7 @@ pub fn router(store: SessionStoreHandle, settings: &Settings, leptos: LeptosOpti
         .with_state(HealthState {
             store: store.clone(),
             redis_configured: settings.redis_configured,
+            serverless_platform: settings.serverless_platform,
         });
 
     let routes = route_list();
@@ -131,10 +179,11 @@ pub fn router(store: SessionStoreHandle, settings: &Settings, leptos: LeptosOpti
             move || shell(leptos.clone())
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
-        .with_state(leptos);
+        .with_state(leptos.clone());
 
     pages
         .merge(health_routes)
+        .merge(assets::bundle_routes(&leptos))
         .layer(middleware::from_fn_with_state(
             SessionLifetimes::from(&settings.session),
             session::apply_remember_me,
@@ -172,11 +221,11 @@ fn log_backend(store: &SessionStoreHandle, settings: &Settings) {
 
     if let (BackendKind::Filesystem, Some(platform)) = (store.kind(), settings.serverless_platform)
     {
-        tracing::warn!(
+        tracing::error!(
             platform,
-            "{platform} detected with filesystem sessions: each function instance has its own \
-             temporary folder, so users will be logged out between invocations. Set REDIS_URL \
-             or SESSION_TYPE=sql with DATABASE_URL"
+            "{platform} detected with filesystem sessions: sessions will not survive between \
+             invocations, and users will be logged out, because each function instance has its \
+             own temporary folder. Set REDIS_URL, or SESSION_TYPE=sql with DATABASE_URL"
         );
     } else if store.kind() == BackendKind::Filesystem {
         tracing::warn!(

@@ -479,4 +479,9 @@ fn serverless_filesystem_warns() {
         "{log}"
     );
     assert!(log.contains("logged out"), "{log}");
+    let line = log
+        .lines()
+        .find(|line| line.contains("Vercel detected with filesystem sessions"))
+        .unwrap_or_default();
+    assert!(line.contains("ERROR"), "not at error level: {line}");
 }
