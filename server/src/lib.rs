@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod cli;
 pub mod config;
+pub mod function;
 pub mod health;
 pub mod request_log;
 pub mod startup;

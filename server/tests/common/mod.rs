@@ -8,6 +8,7 @@
 
 #![allow(dead_code)]
 
+pub mod flow;
 pub mod process;
 pub mod proxy;
 pub mod redis_server;

@@ -17,7 +17,13 @@ pub fn repository_root() -> PathBuf {
 
 /// Builds a command for the binary with a clean environment plus `envs`.
 pub fn binary(envs: &[(&str, String)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_pmblueprints"));
+    command_for(env!("CARGO_BIN_EXE_pmblueprints"), envs)
+}
+
+/// Builds a command for the executable at `path`, started in the repository
+/// root with a clean environment plus `envs`.
+pub fn command_for(path: &str, envs: &[(&str, String)]) -> Command {
+    let mut command = Command::new(path);
     command
         .current_dir(repository_root())
         .env_clear()
