@@ -18,8 +18,8 @@ use tower_http::services::{fs::ServeFileSystemResponseBody as ServeBody, ServeDi
 const HASHED_FILES: &str = "public, max-age=31536000, immutable";
 
 /// For file names without a hash: the next build reuses the name, so a cache
-/// must revalidate before each use. `ServeDir` answers that revalidation with
-/// a 304 from `Last-Modified`.
+/// must revalidate before each use. `ServeDir` responds to that revalidation
+/// with a 304, based on `Last-Modified`.
 const UNHASHED_FILES: &str = "no-cache";
 
 /// Returns the `Cache-Control` value for the files under the pkg folder.
@@ -36,7 +36,7 @@ pub fn cache_control(leptos: &LeptosOptions) -> &'static str {
 }
 
 /// Builds the routes that serve `<site-root>/<site-pkg-dir>` from disk. A
-/// missing file answers 404 without a cache header.
+/// missing file gets a 404 without a cache header.
 pub fn bundle_routes<S>(leptos: &LeptosOptions) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,

@@ -127,7 +127,7 @@ impl Settings {
 /// Reads the site settings: `Leptos.toml` in the working directory when it
 /// exists, overridden by the `LEPTOS_*` variables, or the variables alone.
 ///
-/// cargo-leptos passes the variables to the binaries it starts; a binary
+/// cargo-leptos passes the variables to the binaries it starts. A binary
 /// started by hand, or in a function, reads the file.
 ///
 /// # Errors

@@ -61,7 +61,7 @@ pub type LambdaService =
 /// request for `/dashboard` on stage `prod` reaches the router as
 /// `/prod/dashboard`) unless `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH` is set.
 /// The site's routes and links start at `/`, so the stage is removed here,
-/// whatever that variable says.
+/// whether that variable is set or not.
 #[cfg(feature = "lambda")]
 pub fn lambda_service(router: axum::Router) -> LambdaService {
     use tower::ServiceExt;

@@ -34,7 +34,7 @@ pub async fn detailed(State(state): State<HealthState>) -> impl IntoResponse {
     if let (BackendKind::Filesystem, Some(platform)) = (store.backend, state.serverless_platform) {
         problems.push(format!(
             "sessions are kept in this {platform} instance's filesystem and do not survive \
-             between invocations; set REDIS_URL, or SESSION_TYPE=sql with DATABASE_URL"
+             between invocations. Set REDIS_URL, or SESSION_TYPE=sql with DATABASE_URL"
         ));
     }
 

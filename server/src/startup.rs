@@ -23,8 +23,8 @@ use crate::{
     request_log,
 };
 
-/// The app as [`build_app`] returns it: the router and the background tasks
-/// that serve it.
+/// The app as [`build_app`] returns it: the router, the session store it
+/// uses, and the background tasks started with it.
 pub struct BuiltApp {
     pub router: Router,
     pub store: SessionStoreHandle,

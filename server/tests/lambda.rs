@@ -1,12 +1,13 @@
 //! The AWS Lambda entry point, without an AWS account.
 //!
-//! Events built from the fixture files in `tests/fixtures/lambda/` (API
-//! Gateway REST and HTTP APIs, a Function URL, an Application Load Balancer)
-//! go through lambda_http's own conversions: JSON event to `LambdaRequest`
-//! to `http::Request`, then the router from [`build_app_with_store`] wrapped
-//! by [`lambda_service`] as `pmblueprints-lambda` wraps it, then
-//! `http::Response` to the JSON response of the event's source. That is the
-//! path `lambda_http::run` takes, minus the runtime API's HTTP loop, which
+//! Events come from the fixture files in `tests/fixtures/lambda/`: API
+//! Gateway REST and HTTP APIs, a Function URL and an Application Load
+//! Balancer. Each goes through lambda_http's own conversions, from JSON event
+//! to `LambdaRequest` to `http::Request`. The router from
+//! [`build_app_with_store`], wrapped by [`lambda_service`] as
+//! `pmblueprints-lambda` wraps it, handles the request. Its `http::Response`
+//! becomes the JSON response of the event's source. That is the path
+//! `lambda_http::run` takes, minus the runtime API's HTTP loop, which
 //! `binary_answers_runtime_api_invocations` covers by running the binary
 //! against a runtime API on loopback.
 //!
@@ -354,7 +355,7 @@ async fn several_set_cookie_headers_survive_every_format() {
             );
         }
         // An ALB target group without multi-value headers reads only the
-        // single-value map, which holds one value per name: the first cookie.
+        // single-value map. It has one value per name, the first cookie.
         if source == Source::Alb {
             assert_eq!(
                 response["headers"]["set-cookie"], "first=1; Path=/",

@@ -30,8 +30,8 @@ struct RunningBinary {
 }
 
 impl RunningBinary {
-    /// Starts the executable at `path` with `envs` and waits until `port`
-    /// answers `/health`.
+    /// Starts the executable at `path` with `envs` and waits until `/health`
+    /// on `port` returns 200.
     async fn start(path: &str, port: u16, envs: &[(&str, String)]) -> Self {
         let client = http_client();
         let base = format!("http://127.0.0.1:{port}");

@@ -1,4 +1,4 @@
-//! Running the `pmblueprints` binary itself, as an operator would.
+//! Running the binaries themselves, as an operator or a platform would.
 
 use std::{
     io::{BufRead, BufReader},
