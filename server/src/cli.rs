@@ -239,6 +239,7 @@ fn print_settings(settings: &Settings, out: &mut String) {
                 Some(path) => out_line!(out, "REDIS_CA_CERT: {}", path.display()),
                 None => out_line!(out, "REDIS_CA_CERT: not set"),
             }
+            out_line!(out, "REDIS_POOL_SIZE: {} connections", redis.pool_size);
         }
         StoreSettings::Sql { url } => {
             out_line!(out, "SESSION_TYPE: sql");

@@ -119,6 +119,10 @@ fn check_config_masks_secrets() {
     );
     assert!(stdout.contains("SESSION_LIFETIME: 12h"), "{stdout}");
     assert!(
+        stdout.contains("REDIS_POOL_SIZE: 4 connections"),
+        "{stdout}"
+    );
+    assert!(
         !stdout.contains("hunter2"),
         "check-config printed the password: {stdout}"
     );
