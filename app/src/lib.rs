@@ -9,7 +9,7 @@ mod pages;
 pub mod session;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
@@ -33,6 +33,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // No favicon yet: an empty one saves every page a request that would 404.
                 <link rel="icon" href="data:,"/>
                 <AutoReload options=options.clone()/>
+                // Links pmblueprints.<hash>.css when cargo-leptos hashes the
+                // file names (hash-files), and pmblueprints.css otherwise.
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -91,7 +94,6 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/pmblueprints.css"/>
         <Title text="PMBlueprints"/>
         <Router>
             <Nav/>

@@ -132,13 +132,40 @@ impl Settings {
 ///
 /// # Errors
 ///
-/// Fails when the file or a variable is malformed.
+/// Fails when the file or a variable is malformed, or when `hash-files` is
+/// on and the hash file is missing.
 pub fn leptos_options() -> anyhow::Result<LeptosOptions> {
     let leptos_file = Path::new("Leptos.toml").exists().then_some("Leptos.toml");
     let conf = get_configuration(leptos_file).map_err(|err| {
         anyhow::anyhow!("invalid Leptos settings (Leptos.toml or LEPTOS_*): {err}")
     })?;
-    Ok(conf.leptos_options)
+    let leptos = conf.leptos_options;
+
+    if leptos.hash_files {
+        check_hash_file(&leptos)?;
+    }
+    Ok(leptos)
+}
+
+/// Checks that the hash file is next to the running binary, where Leptos
+/// 0.8 reads it. Without it, rendering a page panics.
+fn check_hash_file(leptos: &LeptosOptions) -> anyhow::Result<()> {
+    let exe = std::env::current_exe()
+        .map_err(|err| anyhow::anyhow!("failed to find the running binary: {err}"))?;
+    let hash_file = exe
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(leptos.hash_file.as_ref());
+
+    if hash_file.is_file() {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "invalid setting hash-files: it is on (Leptos.toml or LEPTOS_HASH_FILES), but {} is \
+         missing. Copy the hash.txt that `cargo leptos build` writes next to the server binary \
+         to that folder, or set LEPTOS_HASH_FILES=false for a site built without hashed names",
+        hash_file.display()
+    )
 }
 
 /// Names the serverless platform from the variables each one sets in its

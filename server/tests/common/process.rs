@@ -30,6 +30,9 @@ pub fn command_for(path: &str, envs: &[(&str, String)]) -> Command {
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("RUST_LOG", "debug")
         .env("NO_COLOR", "1")
+        // Test builds have no hash.txt beside them, and the tests need no
+        // site files, so the hashed names that Leptos.toml turns on are off.
+        .env("LEPTOS_HASH_FILES", "false")
         .envs(envs.iter().map(|(key, value)| (*key, value.as_str())))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
