@@ -47,6 +47,8 @@ def base_env():
         "RUST_LOG": "warn",
         "REDIS_URL": REDIS_URL,
         "SESSION_KEY_PREFIX": "pmb-cold-start:",
+        # /health needs no site files, so a build without hash.txt works too.
+        "LEPTOS_HASH_FILES": "false",
     }
 
 
