@@ -3,7 +3,7 @@
 //
 // Usage: node bench/bundle-size.mjs [site-pkg-dir]   (default target/site/pkg)
 // Run it after `cargo leptos build --release`.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
@@ -11,9 +11,22 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 const WASM_BROTLI_BUDGET = 300_000;
 
 const dir = process.argv[2] ?? "target/site/pkg";
+
+// Returns the bundle file with extension `ext`: pmblueprints.<ext>, or
+// pmblueprints.<hash>.<ext> when cargo-leptos hashes the file names.
+function bundleFile(ext) {
+  const pattern = new RegExp(`^pmblueprints(\\.[A-Za-z0-9_-]+)?\\.${ext}$`);
+  const matches = readdirSync(dir).filter((file) => pattern.test(file));
+  if (matches.length !== 1) {
+    console.error(`expected one pmblueprints .${ext} file in ${dir}, found ${matches.length}: ${matches.join(", ")}`);
+    process.exit(1);
+  }
+  return matches[0];
+}
+
 const sizes = {};
-for (const name of ["pmblueprints.wasm", "pmblueprints.js"]) {
-  const bytes = readFileSync(join(dir, name));
+for (const [name, ext] of [["pmblueprints.wasm", "wasm"], ["pmblueprints.js", "js"]]) {
+  const bytes = readFileSync(join(dir, bundleFile(ext)));
   sizes[name] = {
     raw: bytes.length,
     gzip: gzipSync(bytes, { level: 9 }).length,

@@ -12,7 +12,7 @@ mod pages;
 pub mod session;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     hooks::use_location,
@@ -39,6 +39,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // No favicon yet: an empty one saves every page a request that would 404.
                 <link rel="icon" href="data:,"/>
                 <AutoReload options=options.clone()/>
+                // Links pmblueprints.<hash>.css when cargo-leptos hashes the
+                // file names (hash-files), and pmblueprints.css otherwise.
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -106,7 +109,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/pmblueprints.css"/>
         <Title text="PMBlueprints"/>
         <Router>
             <Site/>

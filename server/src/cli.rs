@@ -184,6 +184,7 @@ fn target_store(to: &str, key_prefix: String, ca_cert: Option<PathBuf>) -> Store
             url: Secret::new(to),
             key_prefix,
             ca_cert,
+            pool_size: RedisSettings::SERVER_POOL_SIZE,
         })
     } else if [
         "sqlite:",
@@ -235,6 +236,7 @@ fn print_settings(settings: &Settings, out: &mut String) {
                 Some(path) => out_line!(out, "REDIS_CA_CERT: {}", path.display()),
                 None => out_line!(out, "REDIS_CA_CERT: not set"),
             }
+            out_line!(out, "REDIS_POOL_SIZE: {} connections", redis.pool_size);
         }
         StoreSettings::Sql { url } => {
             out_line!(out, "SESSION_TYPE: sql");

@@ -1,8 +1,12 @@
 //! Settings, read once from the environment at start-up.
 
-use std::{path::PathBuf, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use app::session::{RedisSettings, Secret, SessionSettings, StoreSettings};
+use leptos::{config::get_configuration, prelude::LeptosOptions};
 
 /// Maximum time one session store call may take.
 pub const STORE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -64,11 +68,12 @@ impl Settings {
         };
 
         let redis_url = get("REDIS_URL");
+        let platform = serverless_platform(&get);
         let store = match get("SESSION_TYPE")
             .map(|kind| kind.to_ascii_lowercase())
             .as_deref()
         {
-            Some("redis") => redis_settings(&get, redis_url.clone())?,
+            Some("redis") => redis_settings(&get, redis_url.clone(), platform)?,
             Some("sql") => sql_settings(&get)?,
             Some("filesystem") => filesystem_settings(&get),
             Some("memory") => StoreSettings::Memory,
@@ -78,7 +83,7 @@ impl Settings {
                     format!("expected redis, sql, filesystem or memory, got {other:?}"),
                 ))
             }
-            None if redis_url.is_some() => redis_settings(&get, redis_url.clone())?,
+            None if redis_url.is_some() => redis_settings(&get, redis_url.clone(), platform)?,
             None => filesystem_settings(&get),
         };
 
@@ -124,9 +129,53 @@ impl Settings {
                 purge_interval,
             },
             redis_configured: redis_url.is_some(),
-            serverless_platform: serverless_platform(&get),
+            serverless_platform: platform,
         })
     }
+}
+
+/// Reads the site settings: `Leptos.toml` in the working directory when it
+/// exists, overridden by the `LEPTOS_*` variables, or the variables alone.
+///
+/// cargo-leptos passes the variables to the binaries it starts. A binary
+/// started by hand, or in a function, reads the file.
+///
+/// # Errors
+///
+/// Fails when the file or a variable is malformed, or when `hash-files` is
+/// on and the hash file is missing.
+pub fn leptos_options() -> anyhow::Result<LeptosOptions> {
+    let leptos_file = Path::new("Leptos.toml").exists().then_some("Leptos.toml");
+    let conf = get_configuration(leptos_file).map_err(|err| {
+        anyhow::anyhow!("invalid Leptos settings (Leptos.toml or LEPTOS_*): {err}")
+    })?;
+    let leptos = conf.leptos_options;
+
+    if leptos.hash_files {
+        check_hash_file(&leptos)?;
+    }
+    Ok(leptos)
+}
+
+/// Checks that the hash file is next to the running binary, where Leptos
+/// 0.8 reads it. Without it, rendering a page panics.
+fn check_hash_file(leptos: &LeptosOptions) -> anyhow::Result<()> {
+    let exe = std::env::current_exe()
+        .map_err(|err| anyhow::anyhow!("failed to find the running binary: {err}"))?;
+    let hash_file = exe
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(leptos.hash_file.as_ref());
+
+    if hash_file.is_file() {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "invalid setting hash-files: it is on (Leptos.toml or LEPTOS_HASH_FILES), but {} is \
+         missing. Copy the hash.txt that `cargo leptos build` writes next to the server binary \
+         to that folder, or set LEPTOS_HASH_FILES=false for a site built without hashed names",
+        hash_file.display()
+    )
 }
 
 /// Names the serverless platform from the variables each one sets in its
@@ -146,14 +195,31 @@ fn serverless_platform(get: &impl Fn(&str) -> Option<String>) -> Option<&'static
 fn redis_settings(
     get: &impl Fn(&str) -> Option<String>,
     url: Option<String>,
+    platform: Option<&'static str>,
 ) -> Result<StoreSettings, ConfigError> {
     let url =
         url.ok_or_else(|| ConfigError::new("REDIS_URL", "is required when SESSION_TYPE=redis"))?;
+
+    let pool_size = match get("REDIS_POOL_SIZE") {
+        Some(value) => value
+            .parse::<usize>()
+            .ok()
+            .filter(|size| *size >= 1)
+            .ok_or_else(|| {
+                ConfigError::new(
+                    "REDIS_POOL_SIZE",
+                    format!("expected a whole number of connections, at least 1, got {value:?}"),
+                )
+            })?,
+        None if platform.is_some() => RedisSettings::FUNCTION_POOL_SIZE,
+        None => RedisSettings::SERVER_POOL_SIZE,
+    };
 
     Ok(StoreSettings::Redis(RedisSettings {
         url: Secret::new(url),
         key_prefix: get("SESSION_KEY_PREFIX").unwrap_or_else(|| "pmb:".to_owned()),
         ca_cert: get("REDIS_CA_CERT").map(PathBuf::from),
+        pool_size,
     }))
 }
 
@@ -290,6 +356,47 @@ mod tests {
         assert_eq!(lambda.serverless_platform, Some("AWS Lambda"));
         let vercel = settings(&[("VERCEL", "1")]).unwrap();
         assert_eq!(vercel.serverless_platform, Some("Vercel"));
+    }
+
+    #[test]
+    fn redis_pool_is_small_on_serverless() {
+        let server = settings(&[("REDIS_URL", "redis://127.0.0.1:6379")]).unwrap();
+        let function = settings(&[
+            ("REDIS_URL", "redis://127.0.0.1:6379"),
+            ("AWS_LAMBDA_FUNCTION_NAME", "pmb"),
+        ])
+        .unwrap();
+
+        let StoreSettings::Redis(server) = server.session.store else {
+            panic!("expected the Redis backend");
+        };
+        let StoreSettings::Redis(function) = function.session.store else {
+            panic!("expected the Redis backend");
+        };
+        assert_eq!(server.pool_size, RedisSettings::SERVER_POOL_SIZE);
+        assert_eq!(function.pool_size, 1);
+    }
+
+    #[test]
+    fn redis_pool_size_is_validated() {
+        let chosen = settings(&[
+            ("REDIS_URL", "redis://127.0.0.1:6379"),
+            ("REDIS_POOL_SIZE", "2"),
+        ])
+        .unwrap();
+        let StoreSettings::Redis(chosen) = chosen.session.store else {
+            panic!("expected the Redis backend");
+        };
+        assert_eq!(chosen.pool_size, 2);
+
+        for bad in ["0", "-1", "many"] {
+            let err = settings(&[
+                ("REDIS_URL", "redis://127.0.0.1:6379"),
+                ("REDIS_POOL_SIZE", bad),
+            ])
+            .unwrap_err();
+            assert_eq!(err.setting, "REDIS_POOL_SIZE", "value {bad:?}");
+        }
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! The PMBlueprints server: configuration, start-up and axum wiring around
 //! the Leptos app.
 
+pub mod assets;
 pub mod cli;
 pub mod config;
+pub mod function;
 pub mod health;
 pub mod request_log;
 pub mod startup;

@@ -6,13 +6,12 @@
 //! Settings come from the environment and from a `.env` file in the working
 //! directory.
 
-use std::{path::Path, process::ExitCode};
+use std::process::ExitCode;
 
 use clap::Parser;
-use leptos::config::get_configuration;
 use server::{
     cli::{self, Cli, Command},
-    config::Settings,
+    config::{self, Settings},
     startup::Application,
     telemetry::{self, LogFormat},
 };
@@ -56,13 +55,10 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(settings: Settings) -> ExitCode {
-    // cargo-leptos passes the site settings as LEPTOS_* variables; a binary
-    // started by hand reads them from Leptos.toml, which the variables override.
-    let leptos_file = Path::new("Leptos.toml").exists().then_some("Leptos.toml");
-    let leptos = match get_configuration(leptos_file) {
-        Ok(conf) => conf.leptos_options,
+    let leptos = match config::leptos_options() {
+        Ok(leptos) => leptos,
         Err(err) => {
-            tracing::error!("invalid Leptos settings (Leptos.toml or LEPTOS_*): {err}");
+            tracing::error!("{err:#}");
             return ExitCode::FAILURE;
         }
     };

@@ -1,4 +1,7 @@
 //! Builds the app: the session store, the router and the listening socket.
+//!
+//! [`build_app`] is the one app factory. The long-running server and every
+//! serverless entry point build their router with it.
 
 use std::{
     future::Future,
@@ -19,16 +22,73 @@ use app::{
 };
 
 use crate::{
+    assets,
     config::Settings,
     health::{self, HealthState},
     request_log,
 };
 
+/// The app as [`build_app`] returns it: the router, the session store it
+/// uses, and the background tasks started with it.
+pub struct BuiltApp {
+    pub router: Router,
+    pub store: SessionStoreHandle,
+    /// Deletes expired sessions on the SQL and filesystem stores.
+    pub purge_task: Option<JoinHandle<()>>,
+}
+
+impl BuiltApp {
+    /// Stops the background tasks.
+    pub fn stop_background_tasks(&self) {
+        if let Some(task) = &self.purge_task {
+            task.abort();
+        }
+    }
+}
+
+/// Connects the session store and builds the app around it.
+///
+/// # Errors
+///
+/// Fails when the session store cannot be set up, with an error that names
+/// the step.
+pub async fn build_app(settings: &Settings, leptos: LeptosOptions) -> anyhow::Result<BuiltApp> {
+    let session_settings = &settings.session;
+    let store = session::connect_store(&session_settings.store, session_settings.store_timeout)
+        .await
+        .context("failed to set up the session store")?;
+
+    build_app_with_store(settings, leptos, store).await
+}
+
+/// Like [`build_app`], on a store the caller connected, such as one wrapped
+/// to count its calls. Opens the accounts database too.
+///
+/// # Errors
+///
+/// Fails when the accounts database cannot be set up.
+pub async fn build_app_with_store(
+    settings: &Settings,
+    leptos: LeptosOptions,
+    store: SessionStoreHandle,
+) -> anyhow::Result<BuiltApp> {
+    log_backend(&store, settings);
+
+    let (store, accounts) = connect_accounts(settings, store).await?;
+    let purge_task = session::spawn_purge_task(store.clone(), settings.session.purge_interval);
+    let router = router(store.clone(), accounts, settings, leptos);
+
+    Ok(BuiltApp {
+        router,
+        store,
+        purge_task,
+    })
+}
+
 /// The server, bound to its port and ready to run.
 pub struct Application {
     listener: TcpListener,
-    router: Router,
-    purge_task: Option<JoinHandle<()>>,
+    app: BuiltApp,
 }
 
 impl Application {
@@ -40,12 +100,10 @@ impl Application {
     /// Fails when the session store cannot be set up or the address cannot be
     /// bound, with an error that names the step.
     pub async fn build(settings: Settings, leptos: LeptosOptions) -> anyhow::Result<Self> {
-        let session_settings = &settings.session;
-        let store = session::connect_store(&session_settings.store, session_settings.store_timeout)
-            .await
-            .context("failed to set up the session store")?;
+        let addr = leptos.site_addr;
+        let app = build_app(&settings, leptos).await?;
 
-        Self::build_with_store(settings, leptos, store).await
+        Self::bind(app, addr).await
     }
 
     /// Like [`Application::build`], on a store the caller connected, such as
@@ -59,23 +117,18 @@ impl Application {
         leptos: LeptosOptions,
         store: SessionStoreHandle,
     ) -> anyhow::Result<Self> {
-        let session_settings = &settings.session;
-        log_backend(&store, &settings);
-
-        let (store, accounts) = connect_accounts(&settings, store).await?;
-        let purge_task = session::spawn_purge_task(store.clone(), session_settings.purge_interval);
-        let router = router(store, accounts, &settings, leptos.clone());
-
         let addr = leptos.site_addr;
+        let app = build_app_with_store(&settings, leptos, store).await?;
+
+        Self::bind(app, addr).await
+    }
+
+    async fn bind(app: BuiltApp, addr: SocketAddr) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(addr)
             .await
             .with_context(|| format!("failed to listen on {addr}"))?;
 
-        Ok(Self {
-            listener,
-            router,
-            purge_task,
-        })
+        Ok(Self { listener, app })
     }
 
     /// Returns the address the server listens on.
@@ -109,15 +162,15 @@ impl Application {
 
         // The peer address counts failed logins per client.
         let service = self
+            .app
             .router
+            .clone()
             .into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(signal)
             .await;
 
-        if let Some(task) = self.purge_task {
-            task.abort();
-        }
+        self.app.stop_background_tasks();
         tracing::info!("server stopped");
         served
     }
@@ -161,6 +214,7 @@ pub fn router(
         .with_state(HealthState {
             store: store.clone(),
             redis_configured: settings.redis_configured,
+            serverless_platform: settings.serverless_platform,
         });
 
     let routes = route_list();
@@ -170,10 +224,11 @@ pub fn router(
             move || shell(leptos.clone())
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
-        .with_state(leptos);
+        .with_state(leptos.clone());
 
     pages
         .merge(health_routes)
+        .merge(assets::bundle_routes(&leptos))
         .layer(Extension(accounts))
         .layer(middleware::from_fn_with_state(
             SessionLifetimes::from(&settings.session),
@@ -213,11 +268,11 @@ fn log_backend(store: &SessionStoreHandle, settings: &Settings) {
 
     if let (BackendKind::Filesystem, Some(platform)) = (store.kind(), settings.serverless_platform)
     {
-        tracing::warn!(
+        tracing::error!(
             platform,
-            "{platform} detected with filesystem sessions: each function instance has its own \
-             temporary folder, so users will be logged out between invocations. Set REDIS_URL \
-             or SESSION_TYPE=sql with DATABASE_URL"
+            "{platform} detected with filesystem sessions: sessions will not survive between \
+             invocations, and users will be logged out, because each function instance has its \
+             own temporary folder. Set REDIS_URL, or SESSION_TYPE=sql with DATABASE_URL"
         );
     } else if store.kind() == BackendKind::Memory {
         tracing::warn!(

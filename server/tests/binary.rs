@@ -70,6 +70,27 @@ fn unknown_session_type_stops_start_up() {
     assert!(log.contains("SESSION_TYPE"), "{log}");
 }
 
+#[test]
+fn missing_hash_file_stops_start_up() {
+    let missing = format!("hash-missing-{}.txt", free_port());
+    let output = binary(&[
+        ("LEPTOS_HASH_FILES", "true".to_owned()),
+        ("LEPTOS_HASH_FILE", missing.clone()),
+        ("LEPTOS_HASH_FILE_NAME", missing.clone()),
+        ("LEPTOS_SITE_ADDR", format!("127.0.0.1:{}", free_port())),
+    ])
+    .output()
+    .expect("run the binary");
+
+    let log = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(
+        !output.status.success(),
+        "started without {missing}:\n{log}"
+    );
+    assert!(log.contains("hash-files"), "{log}");
+    assert!(log.contains(&missing), "{log}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn whole_run_never_logs_secrets() {
     let Some(redis) = RedisServer::start(&["--requirepass".to_owned(), SECRET.to_owned()]) else {

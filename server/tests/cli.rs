@@ -120,6 +120,10 @@ fn check_config_masks_secrets() {
     );
     assert!(stdout.contains("SESSION_LIFETIME: 12h"), "{stdout}");
     assert!(
+        stdout.contains("REDIS_POOL_SIZE: 4 connections"),
+        "{stdout}"
+    );
+    assert!(
         !stdout.contains("hunter2"),
         "check-config printed the password: {stdout}"
     );
@@ -192,6 +196,7 @@ fn migrate_without_database_url_uses_the_default_file() {
 
     let output = binary(&[])
         .current_dir(folder.path())
+        .env_remove("DATABASE_URL")
         .arg("migrate")
         .output()
         .expect("run the binary");
@@ -376,6 +381,7 @@ async fn sigterm_finishes_slow_request() {
             url: Secret::new(proxy.url()),
             key_prefix: settings.key_prefix.clone(),
             ca_cert: None,
+            pool_size: RedisSettings::SERVER_POOL_SIZE,
         }),
     );
     let port = free_port();
@@ -503,4 +509,9 @@ fn serverless_filesystem_warns() {
         "{log}"
     );
     assert!(log.contains("logged out"), "{log}");
+    let line = log
+        .lines()
+        .find(|line| line.contains("Vercel detected with filesystem sessions"))
+        .unwrap_or_default();
+    assert!(line.contains("ERROR"), "not at error level: {line}");
 }

@@ -23,12 +23,17 @@ use super::{
     StartError,
 };
 
-/// Connections kept open to Redis; each one pipelines many requests.
-const POOL_SIZE: usize = 4;
-
 /// Reconnect backoff: first retry after 100 ms, doubling up to 2 s, forever.
 const RECONNECT_MIN_DELAY_MS: u32 = 100;
 const RECONNECT_MAX_DELAY_MS: u32 = 2_000;
+
+/// TCP keepalive: the first probe after 60 s idle, then every 15 s. The
+/// probes are TCP packets, not Redis commands, so a hosted Redis that bills
+/// per command does not charge them. They keep NAT and load balancer entries
+/// alive between requests, and reveal a connection that the other side
+/// dropped while a serverless instance was frozen.
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(60);
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(15);
 
 /// Sessions in Redis, one key per session.
 #[derive(Clone)]
@@ -154,6 +159,13 @@ fn build_pool(settings: &RedisSettings, timeout: Duration) -> Result<Pool, Start
         reason,
     };
 
+    if settings.pool_size == 0 {
+        return Err(StartError::InvalidSetting {
+            setting: "REDIS_POOL_SIZE",
+            reason: "must be at least 1".to_owned(),
+        });
+    }
+
     let url = settings.url.expose();
     if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
         return Err(invalid(format!(
@@ -190,6 +202,11 @@ fn build_pool(settings: &RedisSettings, timeout: Duration) -> Result<Pool, Start
             connection.max_command_attempts = 2;
             connection.tcp = TcpConfig {
                 nodelay: Some(true),
+                keepalive: Some(
+                    socket2::TcpKeepalive::new()
+                        .with_time(KEEPALIVE_IDLE)
+                        .with_interval(KEEPALIVE_INTERVAL),
+                ),
                 ..Default::default()
             };
         })
@@ -197,7 +214,7 @@ fn build_pool(settings: &RedisSettings, timeout: Duration) -> Result<Pool, Start
             performance.default_command_timeout = timeout;
         })
         .set_policy(policy)
-        .build_pool(POOL_SIZE)
+        .build_pool(settings.pool_size)
         .map_err(|err| invalid(err.details().to_owned()))
 }
 

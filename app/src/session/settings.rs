@@ -47,6 +47,18 @@ pub struct RedisSettings {
     /// A PEM file with the CA to trust for `rediss://`, in addition to the
     /// system's roots; for servers with a private CA.
     pub ca_cert: Option<PathBuf>,
+    /// Connections in the pool. Each one pipelines many requests, and each
+    /// one costs the handshake commands when it connects.
+    pub pool_size: usize,
+}
+
+impl RedisSettings {
+    /// Connections a long-running server keeps open.
+    pub const SERVER_POOL_SIZE: usize = 4;
+    /// Connections a serverless function instance keeps open. One instance
+    /// serves few requests at once, and a hosted Redis that bills per
+    /// command charges the handshake of every connection on a cold start.
+    pub const FUNCTION_POOL_SIZE: usize = 1;
 }
 
 /// Everything the session layer needs at start-up.

@@ -8,6 +8,7 @@
 
 #![allow(dead_code)]
 
+pub mod flow;
 pub mod process;
 pub mod proxy;
 pub mod redis_server;
@@ -47,6 +48,8 @@ pub struct TestStore {
     /// The database the test created, dropped by [`TestStore::cleanup`].
     database: Option<String>,
     _temp: Option<TempDir>,
+    /// Holds the accounts database of a store that is not SQL.
+    accounts_folder: std::sync::OnceLock<TempDir>,
 }
 
 fn env_or(key: &str, default: &str) -> String {
@@ -88,6 +91,7 @@ impl TestStore {
             settings,
             database: None,
             _temp: None,
+            accounts_folder: Default::default(),
         }
     }
 
@@ -103,9 +107,11 @@ impl TestStore {
                 url: Secret::new(url),
                 key_prefix: format!("{}:", unique_name("pmbtest")),
                 ca_cert: None,
+                pool_size: RedisSettings::SERVER_POOL_SIZE,
             }),
             database: None,
             _temp: None,
+            accounts_folder: Default::default(),
         })
     }
 
@@ -130,6 +136,7 @@ impl TestStore {
             },
             database: Some(database),
             _temp: None,
+            accounts_folder: Default::default(),
         })
     }
 
@@ -154,6 +161,7 @@ impl TestStore {
             },
             database: Some(database),
             _temp: None,
+            accounts_folder: Default::default(),
         })
     }
 
@@ -168,6 +176,7 @@ impl TestStore {
             },
             database: None,
             _temp: Some(temp),
+            accounts_folder: Default::default(),
         }
     }
 
@@ -180,6 +189,7 @@ impl TestStore {
             settings: StoreSettings::Filesystem { dir },
             database: None,
             _temp: Some(temp),
+            accounts_folder: Default::default(),
         }
     }
 
@@ -193,6 +203,20 @@ impl TestStore {
             cookie_secure: true,
             store_timeout: Duration::from_secs(5),
             purge_interval: Duration::from_secs(1),
+        }
+    }
+
+    /// The accounts database for an app on this store: the store's own SQL
+    /// database, or else an SQLite file in a folder of this test.
+    pub fn accounts_url(&self) -> Secret {
+        match &self.settings {
+            StoreSettings::Sql { url } => url.clone(),
+            _ => {
+                let folder = self.accounts_folder.get_or_init(|| {
+                    TempDir::new().expect("create a folder for the accounts database")
+                });
+                Secret::new(format!("sqlite://{}/accounts.db", folder.path().display()))
+            }
         }
     }
 

@@ -1,4 +1,4 @@
-//! Running the `pmblueprints` binary itself, as an operator would.
+//! Running the binaries themselves, as an operator or a platform would.
 
 use std::{
     io::{BufRead, BufReader},
@@ -17,18 +17,45 @@ pub fn repository_root() -> PathBuf {
 
 /// Builds a command for the binary with a clean environment plus `envs`.
 pub fn binary(envs: &[(&str, String)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_pmblueprints"));
+    command_for(env!("CARGO_BIN_EXE_pmblueprints"), envs)
+}
+
+/// Builds a command for the executable at `path`, started in the repository
+/// root with a clean environment plus `envs`.
+pub fn command_for(path: &str, envs: &[(&str, String)]) -> Command {
+    let mut command = Command::new(path);
     command
         .current_dir(repository_root())
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("RUST_LOG", "debug")
         .env("NO_COLOR", "1")
+        // Test builds have no hash.txt beside them, and the tests need no
+        // site files, so the hashed names that Leptos.toml turns on are off.
+        .env("LEPTOS_HASH_FILES", "false")
         .envs(envs.iter().map(|(key, value)| (*key, value.as_str())))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    // Accounts go to a database of this test process, not the repository's
+    // data/ folder. A test that names a database, or runs SQL sessions
+    // (with a DATABASE_URL or to test its absence), keeps its own.
+    let own_database = envs
+        .iter()
+        .any(|(key, value)| *key == "DATABASE_URL" || (*key == "SESSION_TYPE" && value == "sql"));
+    if !own_database {
+        command.env("DATABASE_URL", accounts_database_url());
+    }
     command
+}
+
+/// An SQLite file in a folder that lives as long as the test process.
+fn accounts_database_url() -> String {
+    static FOLDER: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let folder = FOLDER.get_or_init(|| {
+        tempfile::TempDir::new().expect("create a folder for the accounts database")
+    });
+    format!("sqlite://{}/accounts.db", folder.path().display())
 }
 
 /// Returns the variables that select `store` for the binary.
