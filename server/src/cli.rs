@@ -74,10 +74,7 @@ pub async fn run(command: Command, settings: Settings) -> ExitCode {
     let result = match command {
         Command::Serve => Err(anyhow::anyhow!("serve is handled by main")),
         Command::Migrate => migrate(&settings, &mut out).await,
-        Command::CheckConfig => {
-            print_settings(&settings, &mut out);
-            Ok(())
-        }
+        Command::CheckConfig => check_config(&settings, &mut out).await,
         Command::Sessions { command } => sessions(command, &settings.session, &mut out).await,
     };
 
@@ -218,6 +215,16 @@ fn describe(store: &StoreSettings) -> String {
         StoreSettings::Filesystem { dir } => dir.display().to_string(),
         StoreSettings::Memory => "memory".to_owned(),
     }
+}
+
+/// Checks every setting as start-up would, without connecting to a server,
+/// then prints them with secrets masked.
+async fn check_config(settings: &Settings, out: &mut String) -> anyhow::Result<()> {
+    let session = &settings.session;
+    session::check_store_settings(&session.store, session.store_timeout).await?;
+    session::sql::check_url(settings.database_url.expose())?;
+    print_settings(settings, out);
+    Ok(())
 }
 
 fn print_settings(settings: &Settings, out: &mut String) {

@@ -146,6 +146,41 @@ fn check_config_names_bad_setting() {
 }
 
 #[test]
+fn check_config_catches_what_start_up_rejects() {
+    let not_a_folder = tempfile::NamedTempFile::new().unwrap();
+    let cases = [
+        (
+            "REDIS_URL",
+            vec![("REDIS_URL", "http://127.0.0.1:6379".to_owned())],
+        ),
+        (
+            "REDIS_URL",
+            vec![("REDIS_URL", "redis://user:p@ss@127.0.0.1:6379".to_owned())],
+        ),
+        (
+            "SESSION_FILE_DIR",
+            vec![(
+                "SESSION_FILE_DIR",
+                not_a_folder.path().join("sessions").display().to_string(),
+            )],
+        ),
+        (
+            "DATABASE_URL",
+            vec![("DATABASE_URL", "oracle://127.0.0.1/accounts".to_owned())],
+        ),
+    ];
+
+    for (setting, envs) in cases {
+        let output = run(&["check-config"], &envs);
+
+        let (stdout, log) = text(&output);
+        assert!(!output.status.success(), "{setting} passed: {stdout}");
+        assert!(log.contains(setting), "{setting}: {log}");
+        assert!(!stdout.contains("configuration is valid"), "{stdout}");
+    }
+}
+
+#[test]
 fn every_command_has_help() {
     for args in [
         vec!["--help"],

@@ -107,6 +107,25 @@ pub async fn connect_store(
     Ok(SessionStoreHandle::new(backend, timeout))
 }
 
+/// Checks the store settings as start-up does, without connecting to any
+/// server. The session folder is created (with private permissions) when
+/// missing, as start-up would.
+///
+/// # Errors
+///
+/// Returns [`StartError`] naming the setting that is wrong.
+pub async fn check_store_settings(
+    settings: &StoreSettings,
+    timeout: Duration,
+) -> Result<(), StartError> {
+    match settings {
+        StoreSettings::Redis(redis) => redis::check_settings(redis, timeout),
+        StoreSettings::Sql { url } => sql::check_url(url.expose()),
+        StoreSettings::Filesystem { dir } => file::FileStore::open(dir).await.map(drop),
+        StoreSettings::Memory => Ok(()),
+    }
+}
+
 /// Spawns the task that deletes expired sessions every `interval`.
 ///
 /// A failed pass is logged and the task waits for the next one, so a database

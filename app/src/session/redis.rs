@@ -153,6 +153,15 @@ async fn keep_connecting(pool: Pool, server: String) {
     }
 }
 
+/// Checks the Redis settings as start-up does, without connecting.
+///
+/// # Errors
+///
+/// Returns [`StartError::InvalidSetting`] naming the setting that is wrong.
+pub fn check_settings(settings: &RedisSettings, timeout: Duration) -> Result<(), StartError> {
+    build_pool(settings, timeout).map(drop)
+}
+
 fn build_pool(settings: &RedisSettings, timeout: Duration) -> Result<Pool, StartError> {
     let invalid = |reason: String| StartError::InvalidSetting {
         setting: "REDIS_URL",

@@ -47,6 +47,41 @@ pub enum SqlStore {
     },
 }
 
+/// Checks that `url` names a database this store supports and parses, as
+/// start-up does, without connecting or creating a file.
+///
+/// # Errors
+///
+/// Returns [`StartError::InvalidSetting`] for `DATABASE_URL`.
+pub fn check_url(url: &str) -> Result<(), StartError> {
+    let invalid = |reason: String| StartError::InvalidSetting {
+        setting: "DATABASE_URL",
+        reason: format!("{reason} ({})", redact_url(url)),
+    };
+
+    if url.starts_with("sqlite:") {
+        SqliteConnectOptions::from_str(url).map_err(|err| invalid(err.to_string()))?;
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        PgConnectOptions::from_str(url).map_err(|err| invalid(err.to_string()))?;
+    } else if let Some(rest) = url
+        .strip_prefix("mysql://")
+        .or_else(|| url.strip_prefix("mariadb://"))
+    {
+        let options = MySqlConnectOptions::from_str(&format!("mysql://{rest}"))
+            .map_err(|err| invalid(err.to_string()))?;
+        if options.get_database().is_none() {
+            return Err(invalid(
+                "a MySQL URL must name a database, as in mysql://user@host/dbname".to_owned(),
+            ));
+        }
+    } else {
+        return Err(invalid(
+            "expected an sqlite:, postgres:// or mysql:// URL".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
 impl SqlStore {
     /// Connects to the database at `url`, runs the migrations and returns the store.
     ///
@@ -85,7 +120,7 @@ impl SqlStore {
                 .await
                 .map_err(unreachable)?;
             restrict_to_owner(&file);
-            tracing::info!(database = "SQLite", file = %file.display(), "session database ready");
+            tracing::info!(database = "SQLite", file = %file.display(), "SQL database ready");
             let store = Self::Sqlite {
                 store: SqliteStore::new(pool.clone())
                     .with_table_name(SQLITE_TABLE)
@@ -110,7 +145,7 @@ impl SqlStore {
                 pool,
             };
             migrate_now_or_later(redact_url(url), timeout, store.clone()).await?;
-            tracing::info!(database = "PostgreSQL", server = %redact_url(url), "session database ready");
+            tracing::info!(database = "PostgreSQL", server = %redact_url(url), "SQL database ready");
             return Ok(store);
         }
 
@@ -138,7 +173,7 @@ impl SqlStore {
                 database,
             };
             migrate_now_or_later(redact_url(url), timeout, store.clone()).await?;
-            tracing::info!(database = "MySQL", server = %redact_url(url), "session database ready");
+            tracing::info!(database = "MySQL", server = %redact_url(url), "SQL database ready");
             return Ok(store);
         }
 
