@@ -28,7 +28,7 @@ const postgresDatabase = "pmb_e2e";
 const postgresUrl =
   process.env.PMB_E2E_DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/${postgresDatabase}`;
 
-/** An SQLite accounts database of its own, in a new temporary folder. */
+/** Returns the URL of a new SQLite accounts database in a new temporary folder. */
 function accountsDatabase(name: string) {
   return `sqlite://${join(mkdtempSync(join(tmpdir(), `pmb-e2e-${name}-`)), "accounts.db")}`;
 }

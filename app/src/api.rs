@@ -262,9 +262,9 @@ pub async fn starred() -> Result<Vec<String>, ServerFnError> {
         .map_err(accounts_unavailable)
 }
 
-/// Stars (`starred=true`) or unstars template `slug`. Without JavaScript,
-/// the browser goes back to the page it came from (leptos_axum redirects a
-/// plain form post to its Referer); with JavaScript the page stays put.
+/// Stars (`starred=true`) or unstars template `slug`. Without JavaScript, the
+/// browser goes back to the page it came from, because leptos_axum redirects
+/// a plain form post to its Referer. With JavaScript the page stays put.
 #[server(prefix = "/api", endpoint = "star")]
 pub async fn star(slug: String, starred: bool) -> Result<(), ServerFnError> {
     let session = request_session().await?;

@@ -116,12 +116,12 @@ pub const CATEGORIES: &[&str] = &[
     "Closing",
 ];
 
-/// The template with this slug.
+/// Finds the template with this slug.
 pub fn find(slug: &str) -> Option<&'static Template> {
     TEMPLATES.iter().find(|template| template.slug == slug)
 }
 
-/// The templates whose name or summary contains every word of `query`
+/// Returns the templates whose name or summary contains every word of `query`
 /// (ignoring case), within `category` when one is given. An empty query
 /// matches everything.
 pub fn search(query: &str, category: Option<&str>) -> Vec<&'static Template> {

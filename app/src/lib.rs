@@ -74,7 +74,7 @@ impl Auth {
 
         // Blocking, so the server sends the right nav in the first HTML chunk
         // rather than a placeholder that a logged-in user would see flash.
-        // The path is part of the key, so each navigation asks the server
+        // The path is part of the key, so each navigation queries the server
         // again: a session signed out elsewhere shows as anonymous on the
         // next page, not only after a reload.
         let location = use_location();
@@ -116,8 +116,8 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The nav and the routes, inside the router so the login state can follow
-/// navigation.
+/// Renders the nav and the routes, inside the router so the login state can
+/// follow navigation.
 #[component]
 fn Site() -> impl IntoView {
     Auth::provide();

@@ -336,7 +336,7 @@ fn keep_focus_on_star_button(
     });
 }
 
-/// Longest search text used, in characters; the rest is ignored.
+/// Maximum search text used, in characters. The rest is ignored.
 const MAX_SEARCH_CHARS: usize = 200;
 
 /// Stars or unstars one template.

@@ -24,7 +24,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Threads for blocking work: session files and password hashing. Tokio's
 /// default of 512 let a burst of file-store requests grow peak memory past
-/// 70 MB, and each Argon2 hash holds 19 MiB while it runs.
+/// 70 MB, and each Argon2 hash uses 19 MiB while it runs.
 const MAX_BLOCKING_THREADS: usize = 16;
 
 fn main() -> ExitCode {

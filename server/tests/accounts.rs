@@ -23,7 +23,8 @@ const SAFARI_IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS
 
 const PASSWORD: &str = "correct horse battery";
 
-/// POSTs a form as a browser without JavaScript, with a User-Agent.
+/// Posts a form as a browser without JavaScript, from `user_agent`, coming
+/// from a search on the Templates page.
 async fn post(
     app: &TestApp,
     path: &str,
@@ -31,34 +32,12 @@ async fn post(
     cookie: Option<&str>,
     user_agent: &str,
 ) -> Response {
-    let body = form
-        .iter()
-        .map(|(key, value)| format!("{key}={}", encode(value)))
-        .collect::<Vec<_>>()
-        .join("&");
-    let mut request = app
-        .client
-        .post(app.url(path))
-        .header(header::ACCEPT, "text/html")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+    app.form_request(path, form, cookie)
         .header(header::USER_AGENT, user_agent)
         .header(header::REFERER, app.url("/templates?q=risk"))
-        .body(body);
-    if let Some(cookie) = cookie {
-        request = request.header(header::COOKIE, format!("pmb_session={cookie}"));
-    }
-    request.send().await.expect("send the form")
-}
-
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
-                (byte as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
+        .send()
+        .await
+        .expect("send the form")
 }
 
 fn location(response: &Response) -> &str {
@@ -117,8 +96,8 @@ async fn page(app: &TestApp, path: &str, cookie: &Cookie<'_>) -> (StatusCode, St
     (status, response.text().await.expect("read the page"))
 }
 
-/// Whether `cookie` still carries a login: the dashboard answers 200 rather
-/// than sending the visitor to /login.
+/// Returns whether `cookie` still carries a login: the dashboard returns 200
+/// rather than sending the visitor to /login.
 async fn is_logged_in(app: &TestApp, cookie: &Cookie<'_>) -> bool {
     let response = app.get("/dashboard", Some(cookie.value())).await;
     match response.status() {
@@ -128,7 +107,8 @@ async fn is_logged_in(app: &TestApp, cookie: &Cookie<'_>) -> bool {
     }
 }
 
-/// The `value` of each hidden `id` input: the handles of the sessions listed.
+/// Returns the `value` of each hidden `id` input: the handles of the
+/// sessions listed.
 fn listed_session_ids(html: &str) -> Vec<String> {
     html.match_indices("name=\"id\" value=\"")
         .map(|(at, marker)| {
@@ -549,7 +529,8 @@ async fn stars_show_on_the_dashboard(store: TestStore) {
         FIREFOX_LINUX,
     )
     .await;
-    assert!(!anonymous.status().is_success() && location(&anonymous) != "/templates?q=risk");
+    assert!(!anonymous.status().is_success(), "{}", anonymous.status());
+    assert_ne!(location(&anonymous), "/templates?q=risk");
     let unknown = post(
         &app,
         "/api/star",
@@ -650,7 +631,7 @@ async fn search_and_category_come_from_the_url(store: TestStore) {
     let response = app.get(&long_query, None).await;
     assert_eq!(response.status(), StatusCode::OK);
 
-    // Visitors are told how to star.
+    // Visitors see how to star.
     let html = app
         .get("/templates", None)
         .await

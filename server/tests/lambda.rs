@@ -557,28 +557,12 @@ async fn binary_answers_runtime_api_invocations() {
     store.cleanup().await;
 }
 
-/// Calls per command from an `INFO commandstats` reply, such as `("auth", 1)`.
-fn command_calls(info: &str) -> BTreeMap<String, u64> {
-    info.lines()
-        .filter_map(|line| {
-            let (name, rest) = line.strip_prefix("cmdstat_")?.split_once(':')?;
-            let calls = rest
-                .strip_prefix("calls=")?
-                .split(',')
-                .next()?
-                .parse()
-                .ok()?;
-            Some((name.to_owned(), calls))
-        })
-        .collect()
-}
-
 async fn read_command_calls(admin: &fred::prelude::Client) -> BTreeMap<String, u64> {
     let info: String = admin
         .custom(fred::cmd!("INFO"), vec!["commandstats"])
         .await
         .expect("INFO commandstats");
-    command_calls(&info)
+    common::redis_server::command_stats(&info)
 }
 
 /// Counts the commands that connecting the session store sends to a

@@ -129,20 +129,7 @@ store_call_tests!(filesystem, Backend::Filesystem);
 
 /// Calls per command from `INFO commandstats`, such as `("get", 3)`.
 fn command_calls(redis: &RedisServer) -> std::collections::BTreeMap<String, u64> {
-    redis
-        .cli(&["INFO", "commandstats"])
-        .lines()
-        .filter_map(|line| {
-            let (name, rest) = line.strip_prefix("cmdstat_")?.split_once(':')?;
-            let calls = rest
-                .strip_prefix("calls=")?
-                .split(',')
-                .next()?
-                .parse()
-                .ok()?;
-            Some((name.to_owned(), calls))
-        })
-        .collect()
+    common::redis_server::command_stats(&redis.cli(&["INFO", "commandstats"]))
 }
 
 /// Returns the commands run between two `INFO commandstats` readings,

@@ -50,12 +50,12 @@ impl Db {
         })
     }
 
-    /// The pool, for queries written with [`Db::sql`].
+    /// Returns the pool, for queries written with [`Db::sql`].
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
-    /// The limit on one query, the same as the session store's.
+    /// Returns the limit on one query, the same as the session store's.
     pub(crate) fn timeout(&self) -> Duration {
         self.timeout
     }

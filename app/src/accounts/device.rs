@@ -23,7 +23,7 @@ fn browser(ua: &str) -> &'static str {
 }
 
 fn os(ua: &str) -> &'static str {
-    // Android and ChromeOS say Linux too; iOS says "like Mac OS X".
+    // Android and ChromeOS also contain "Linux", and iOS contains "like Mac OS X".
     const SYSTEMS: &[(&str, &str)] = &[
         ("Windows", "Windows"),
         ("Android", "Android"),

@@ -38,7 +38,7 @@ pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
         .to_string())
 }
 
-/// Whether `password` matches the PHC string `stored`. A stored value that
+/// Returns whether `password` matches the PHC string `stored`. A stored value that
 /// cannot be parsed matches nothing.
 pub fn verify(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored).is_ok_and(|parsed| {

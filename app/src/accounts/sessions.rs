@@ -10,7 +10,8 @@
 //! it sent without it.
 //!
 //! The demo account is shared by every visitor, so its sessions are not
-//! listed: nobody could tell theirs apart, and anyone could end the others'.
+//! listed: visitors could not tell their own apart, and any one could end the
+//! others'.
 
 use std::{
     collections::HashMap,
@@ -136,9 +137,9 @@ impl SessionList {
         Ok(())
     }
 
-    /// Notes that session `id` was just used. Writes at most once per
-    /// [`SEEN_EVERY`] per session, in the background, so a page view never
-    /// waits for it.
+    /// Notes that session `id` was just used. Each instance writes at most
+    /// once per [`SEEN_EVERY`] per session, in a background task, so a page
+    /// view does not wait for the write.
     pub fn seen(&self, id: &Id) {
         let key = id.to_string();
         let now = Instant::now();

@@ -17,7 +17,7 @@ pub const REMEMBER_ME_KEY: &str = "remember_me";
 /// Whether the dashboard's getting-started tip was dismissed, as a `bool`.
 pub const TIP_DISMISSED_KEY: &str = "tip_dismissed";
 
-/// What the list of a user's sessions shows about a login.
+/// The facts about a login that the list of a user's sessions shows.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct LoginInfo {
     /// Unix seconds.

@@ -206,7 +206,7 @@ impl TestStore {
         }
     }
 
-    /// The accounts database for an app on this store: the store's own SQL
+    /// Returns the accounts database for an app on this store: the store's own SQL
     /// database, or else an SQLite file in a folder of this test.
     pub fn accounts_url(&self) -> Secret {
         match &self.settings {
@@ -479,6 +479,20 @@ impl TestApp {
         form: &[(&str, &str)],
         cookie: Option<&str>,
     ) -> Response {
+        self.form_request(path, form, cookie)
+            .send()
+            .await
+            .expect("send the POST request")
+    }
+
+    /// Builds the request [`TestApp::post_form`] sends, for a test that adds
+    /// headers of its own.
+    pub fn form_request(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        cookie: Option<&str>,
+    ) -> reqwest::RequestBuilder {
         let mut request = self
             .client
             .post(self.url(path))
@@ -488,7 +502,7 @@ impl TestApp {
         if let Some(cookie) = cookie {
             request = request.header(header::COOKIE, format!("pmb_session={cookie}"));
         }
-        request.send().await.expect("send the POST request")
+        request
     }
 
     /// Logs in with Demo Login and returns the session cookie it set.

@@ -49,7 +49,7 @@ pub fn command_for(path: &str, envs: &[(&str, String)]) -> Command {
     command
 }
 
-/// An SQLite file in a folder that lives as long as the test process.
+/// Returns an SQLite URL in a folder that lives as long as the test process.
 fn accounts_database_url() -> String {
     static FOLDER: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
     let folder = FOLDER.get_or_init(|| {

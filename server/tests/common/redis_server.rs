@@ -175,3 +175,20 @@ pub fn make_certificates(dir: &Path) {
         "server.pem",
     ]);
 }
+
+/// Parses the calls per command from an `INFO commandstats` reply, such as
+/// `("get", 3)`.
+pub fn command_stats(info: &str) -> std::collections::BTreeMap<String, u64> {
+    info.lines()
+        .filter_map(|line| {
+            let (name, rest) = line.strip_prefix("cmdstat_")?.split_once(':')?;
+            let calls = rest
+                .strip_prefix("calls=")?
+                .split(',')
+                .next()?
+                .parse()
+                .ok()?;
+            Some((name.to_owned(), calls))
+        })
+        .collect()
+}
