@@ -4,6 +4,8 @@
 #[cfg(feature = "ssr")]
 pub mod accounts;
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod bundle;
 pub mod catalogue;
 pub mod forms;
 mod nav;
@@ -12,7 +14,7 @@ mod pages;
 pub mod session;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_meta::{provide_meta_context, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     hooks::use_location,
@@ -28,6 +30,7 @@ use crate::{
 };
 
 /// The HTML document around the app, rendered on the server.
+#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
@@ -38,18 +41,27 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="description" content="Project-management templates, ready to use."/>
                 // No favicon yet: an empty one saves every page a request that would 404.
                 <link rel="icon" href="data:,"/>
-                <AutoReload options=options.clone()/>
-                // Links pmblueprints.<hash>.css when cargo-leptos hashes the
-                // file names (hash-files), and pmblueprints.css otherwise.
-                <HashedStylesheet options=options.clone() id="leptos"/>
-                <HydrationScripts options/>
-                <MetaTags/>
+                // Only `cargo leptos watch` sets LEPTOS_WATCH, and it cannot
+                // change while the process runs.
+                {live_reload().then(|| view! { <AutoReload options=options.clone()/> })}
+                // Links pmblueprints.<hash>.css and the hashed bundle when
+                // cargo-leptos hashes the file names (hash-files), and the
+                // plain names otherwise.
+                <bundle::BundleTags options/>
+                <leptos_meta::MetaTags/>
             </head>
             <body>
                 <App/>
             </body>
         </html>
     }
+}
+
+/// Whether the page should carry cargo-leptos's live-reload script.
+#[cfg(feature = "ssr")]
+fn live_reload() -> bool {
+    static WATCHING: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *WATCHING.get_or_init(|| std::env::var_os("LEPTOS_WATCH").is_some())
 }
 
 /// Who is logged in, shared by the nav and the pages.

@@ -157,25 +157,18 @@ pub fn leptos_options() -> anyhow::Result<LeptosOptions> {
     Ok(leptos)
 }
 
-/// Checks that the hash file is next to the running binary, where Leptos
-/// 0.8 reads it. Without it, rendering a page panics.
+/// Reads the hash file next to the running binary, once, so that pages
+/// link the hashed bundle names without touching the disk.
 fn check_hash_file(leptos: &LeptosOptions) -> anyhow::Result<()> {
-    let exe = std::env::current_exe()
-        .map_err(|err| anyhow::anyhow!("failed to find the running binary: {err}"))?;
-    let hash_file = exe
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join(leptos.hash_file.as_ref());
-
-    if hash_file.is_file() {
-        return Ok(());
-    }
-    anyhow::bail!(
-        "invalid setting hash-files: it is on (Leptos.toml or LEPTOS_HASH_FILES), but {} is \
-         missing. Copy the hash.txt that `cargo leptos build` writes next to the server binary \
-         to that folder, or set LEPTOS_HASH_FILES=false for a site built without hashed names",
-        hash_file.display()
-    )
+    app::bundle::load_hashes(leptos).map_err(|err| {
+        anyhow::anyhow!(
+            "invalid setting hash-files: it is on (Leptos.toml or LEPTOS_HASH_FILES), but the \
+             hash file cannot be read ({err}). Copy the hash.txt that `cargo leptos build` \
+             writes next to the server binary to that folder, or set LEPTOS_HASH_FILES=false \
+             for a site built without hashed names"
+        )
+    })?;
+    Ok(())
 }
 
 /// Names the serverless platform from the variables each one sets in its
