@@ -41,6 +41,18 @@ pub struct SessionSummary {
     pub current: bool,
 }
 
+/// The dashboard's content besides the user, loaded in one call so the page
+/// waits for one server function instead of three.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardState {
+    pub tip_dismissed: bool,
+    /// The user's live sessions, or the message to show in their place.
+    /// Empty for the demo account, whose sessions are not listed.
+    pub sessions: Result<Vec<SessionSummary>, String>,
+    /// Slugs of the starred templates, or none when the database query failed.
+    pub starred: Vec<String>,
+}
+
 /// The message shown to a visitor when the session store cannot be reached.
 pub const SESSIONS_UNAVAILABLE: &str =
     "Sessions are unavailable right now. Please try again in a few seconds.";
@@ -52,7 +64,7 @@ pub const SESSIONS_UNAVAILABLE: &str =
 /// redirects to `/dashboard`.
 #[server(prefix = "/api", endpoint = "demo_login")]
 pub async fn demo_login(remember: Option<bool>) -> Result<(), ServerFnError> {
-    let session = request_session().await?;
+    let session = request_session()?;
 
     crate::session::auth::log_in(
         &session,
@@ -70,7 +82,7 @@ pub async fn demo_login(remember: Option<bool>) -> Result<(), ServerFnError> {
 /// Logs out: deletes the server-side session and expires the cookie.
 #[server(prefix = "/api", endpoint = "logout")]
 pub async fn logout() -> Result<(), ServerFnError> {
-    let session = request_session().await?;
+    let session = request_session()?;
 
     crate::session::auth::log_out(&session)
         .await
@@ -85,7 +97,7 @@ pub async fn logout() -> Result<(), ServerFnError> {
 /// Only for logged-in users; an anonymous caller gets an error.
 #[server(prefix = "/api", endpoint = "dismiss_tip")]
 pub async fn dismiss_tip() -> Result<(), ServerFnError> {
-    let session = request_session().await?;
+    let session = request_session()?;
 
     logged_in(&session).await?;
 
@@ -100,7 +112,7 @@ pub async fn dismiss_tip() -> Result<(), ServerFnError> {
 /// Returns whether the logged-in user dismissed the getting-started tip.
 #[server(prefix = "/api", endpoint = "tip_dismissed")]
 pub async fn tip_dismissed() -> Result<bool, ServerFnError> {
-    let session = request_session().await?;
+    let session = request_session()?;
 
     crate::session::auth::tip_dismissed(&session)
         .await
@@ -110,12 +122,15 @@ pub async fn tip_dismissed() -> Result<bool, ServerFnError> {
 /// Returns the logged-in user, or `None` for an anonymous visitor.
 #[server(prefix = "/api", endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<User>, ServerFnError> {
-    let session = request_session().await?;
+    let session = request_session()?;
 
     let user = crate::session::auth::current_user(&session)
         .await
         .map_err(store_unavailable)?;
-    if let (Some(_), Some(id), Ok(accounts)) = (&user, session.id(), accounts().await) {
+    // The demo account's sessions are not listed, so their "last seen" is
+    // never shown.
+    let listed = user.as_ref().is_some_and(|user| !user.is_demo());
+    if let (true, Some(id), Ok(accounts)) = (listed, session.id(), accounts()) {
         accounts.sessions().seen(&id);
     }
     Ok(user)
@@ -132,13 +147,10 @@ pub async fn login(
     password: String,
     remember: Option<bool>,
 ) -> Result<(), ServerFnError> {
-    let session = request_session().await?;
-    let accounts = accounts().await?;
+    let session = request_session()?;
+    let accounts = accounts()?;
 
-    match accounts
-        .log_in(&email, &password, &client_address().await)
-        .await
-    {
+    match accounts.log_in(&email, &password, &client_address()).await {
         Ok(user) => {
             crate::session::auth::log_in(&session, &user, remember.unwrap_or(false), &device())
                 .await
@@ -154,8 +166,8 @@ pub async fn login(
 /// sign-up goes back to `/signup` with the reason in the URL.
 #[server(prefix = "/api", endpoint = "signup")]
 pub async fn signup(name: String, email: String, password: String) -> Result<(), ServerFnError> {
-    let session = request_session().await?;
-    let accounts = accounts().await?;
+    let session = request_session()?;
+    let accounts = accounts()?;
 
     match accounts.sign_up(&name, &email, &password).await {
         Ok(user) => {
@@ -176,9 +188,9 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<(), ServerFnError> {
-    let session = request_session().await?;
+    let session = request_session()?;
     let user = logged_in(&session).await?;
-    let accounts = accounts().await?;
+    let accounts = accounts()?;
 
     match accounts
         .change_password(&user, &current_password, &new_password, session.id())
@@ -193,12 +205,12 @@ pub async fn change_password(
 /// Lists the logged-in user's live sessions, most recently seen first.
 #[server(prefix = "/api", endpoint = "my_sessions")]
 pub async fn my_sessions() -> Result<Vec<SessionSummary>, ServerFnError> {
-    let session = request_session().await?;
+    let session = request_session()?;
     let user = logged_in(&session).await?;
     if user.is_demo() {
         return Ok(Vec::new());
     }
-    let accounts = accounts().await?;
+    let accounts = accounts()?;
 
     accounts
         .list_sessions(&user.id, session.id())
@@ -210,9 +222,9 @@ pub async fn my_sessions() -> Result<Vec<SessionSummary>, ServerFnError> {
 /// [`SessionSummary::id`], then goes back to the dashboard.
 #[server(prefix = "/api", endpoint = "end_session")]
 pub async fn end_session(id: String) -> Result<(), ServerFnError> {
-    let session = request_session().await?;
+    let session = request_session()?;
     let user = logged_in(&session).await?;
-    let accounts = accounts().await?;
+    let accounts = accounts()?;
 
     accounts
         .end_session(&user.id, &id)
@@ -226,14 +238,14 @@ pub async fn end_session(id: String) -> Result<(), ServerFnError> {
 /// back to the dashboard.
 #[server(prefix = "/api", endpoint = "end_other_sessions")]
 pub async fn end_other_sessions() -> Result<(), ServerFnError> {
-    let session = request_session().await?;
+    let session = request_session()?;
     let user = logged_in(&session).await?;
     if user.is_demo() {
         return Err(ServerFnError::new(
             "The demo account is shared, so its sessions cannot be signed out from here.",
         ));
     }
-    let accounts = accounts().await?;
+    let accounts = accounts()?;
 
     accounts
         .end_other_sessions(&user.id, session.id())
@@ -243,18 +255,57 @@ pub async fn end_other_sessions() -> Result<(), ServerFnError> {
     Ok(())
 }
 
+/// Returns the logged-in user's dashboard state: the tip, the sessions and
+/// the starred templates. A failure of the accounts database leaves the
+/// rest of the dashboard working.
+#[server(prefix = "/api", endpoint = "dashboard")]
+pub async fn dashboard() -> Result<DashboardState, ServerFnError> {
+    let session = request_session()?;
+    let user = logged_in(&session).await?;
+    let tip_dismissed = crate::session::auth::tip_dismissed(&session)
+        .await
+        .map_err(store_unavailable)?;
+    let accounts = accounts()?;
+
+    let sessions = async {
+        if user.is_demo() {
+            return Ok(Vec::new());
+        }
+        accounts
+            .list_sessions(&user.id, session.id())
+            .await
+            .map_err(|err| {
+                tracing::error!(error = %err, "listing the user's sessions failed");
+                SESSIONS_UNAVAILABLE.to_owned()
+            })
+    };
+    let starred = async {
+        accounts.starred(&user.id).await.unwrap_or_else(|err| {
+            tracing::error!(error = %err, "loading the user's starred templates failed");
+            Vec::new()
+        })
+    };
+    let (sessions, starred) = tokio::join!(sessions, starred);
+
+    Ok(DashboardState {
+        tip_dismissed,
+        sessions,
+        starred,
+    })
+}
+
 /// Returns the slugs of the templates the logged-in user starred, or none
 /// for an anonymous visitor.
 #[server(prefix = "/api", endpoint = "starred")]
 pub async fn starred() -> Result<Vec<String>, ServerFnError> {
-    let session = request_session().await?;
+    let session = request_session()?;
     let Some(user) = crate::session::auth::current_user(&session)
         .await
         .map_err(store_unavailable)?
     else {
         return Ok(Vec::new());
     };
-    let accounts = accounts().await?;
+    let accounts = accounts()?;
 
     accounts
         .starred(&user.id)
@@ -267,7 +318,7 @@ pub async fn starred() -> Result<Vec<String>, ServerFnError> {
 /// a plain form post to its Referer. With JavaScript the page stays put.
 #[server(prefix = "/api", endpoint = "star")]
 pub async fn star(slug: String, starred: bool) -> Result<(), ServerFnError> {
-    let session = request_session().await?;
+    let session = request_session()?;
     let user = logged_in(&session).await?;
     if crate::catalogue::find(&slug).is_none() {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
@@ -275,7 +326,7 @@ pub async fn star(slug: String, starred: bool) -> Result<(), ServerFnError> {
         }
         return Err(ServerFnError::new("There is no such template."));
     }
-    let accounts = accounts().await?;
+    let accounts = accounts()?;
 
     accounts
         .set_star(&user.id, &slug, starred)
@@ -284,14 +335,23 @@ pub async fn star(slug: String, starred: bool) -> Result<(), ServerFnError> {
     Ok(())
 }
 
+/// Returns a copy of the request extension `T`, such as the session that
+/// the session layer put there.
+///
+/// Reads the request's parts in place: `leptos_axum::extract` would clone
+/// all of them, headers included, on every call.
 #[cfg(feature = "ssr")]
-async fn request_session() -> Result<tower_sessions::Session, ServerFnError> {
-    leptos_axum::extract::<tower_sessions::Session>()
-        .await
-        .map_err(|err| {
-            tracing::error!(error = %err, "the session layer is missing from this route");
-            ServerFnError::new(SESSIONS_UNAVAILABLE)
-        })
+fn request_extension<T: Clone + Send + Sync + 'static>() -> Option<T> {
+    with_context::<axum::http::request::Parts, _>(|parts| parts.extensions.get::<T>().cloned())
+        .flatten()
+}
+
+#[cfg(feature = "ssr")]
+fn request_session() -> Result<tower_sessions::Session, ServerFnError> {
+    request_extension::<tower_sessions::Session>().ok_or_else(|| {
+        tracing::error!("the session layer is missing from this route");
+        ServerFnError::new(SESSIONS_UNAVAILABLE)
+    })
 }
 
 /// Returns the logged-in user, or an error with status 401 for an anonymous
@@ -313,38 +373,34 @@ async fn logged_in(session: &tower_sessions::Session) -> Result<User, ServerFnEr
 }
 
 #[cfg(feature = "ssr")]
-async fn accounts() -> Result<crate::accounts::Accounts, ServerFnError> {
-    leptos_axum::extract::<axum::Extension<crate::accounts::Accounts>>()
-        .await
-        .map(|axum::Extension(accounts)| accounts)
-        .map_err(|err| {
-            tracing::error!(error = %err, "the accounts service is missing from this route");
-            ServerFnError::new(SESSIONS_UNAVAILABLE)
-        })
+fn accounts() -> Result<crate::accounts::Accounts, ServerFnError> {
+    request_extension::<crate::accounts::Accounts>().ok_or_else(|| {
+        tracing::error!("the accounts service is missing from this route");
+        ServerFnError::new(SESSIONS_UNAVAILABLE)
+    })
 }
 
 /// Returns the client's address for counting failed logins: the peer of the TCP
 /// connection, or `unknown` where there is none (as in a serverless
 /// function).
 #[cfg(feature = "ssr")]
-async fn client_address() -> String {
-    leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .await
-        .map_or_else(|_| "unknown".to_owned(), |info| info.0.ip().to_string())
+fn client_address() -> String {
+    request_extension::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or_else(|| "unknown".to_owned(), |info| info.0.ip().to_string())
 }
 
 /// "Browser on OS" from the request's User-Agent.
 #[cfg(feature = "ssr")]
 fn device() -> String {
-    let user_agent = use_context::<axum::http::request::Parts>()
-        .and_then(|parts| {
-            parts
-                .headers
-                .get(axum::http::header::USER_AGENT)
-                .and_then(|value| value.to_str().ok())
-                .map(str::to_owned)
-        })
-        .unwrap_or_default();
+    let user_agent = with_context::<axum::http::request::Parts, _>(|parts| {
+        parts
+            .headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    })
+    .flatten()
+    .unwrap_or_default();
     crate::accounts::device::describe(&user_agent)
 }
 
@@ -387,8 +443,10 @@ fn store_unavailable(err: tower_sessions::session::Error) -> ServerFnError {
 /// while rendering keeps its own status.
 #[cfg(feature = "ssr")]
 fn set_unavailable_status_for_direct_calls() {
-    let direct_call = use_context::<axum::http::request::Parts>()
-        .is_some_and(|parts| parts.uri.path().starts_with("/api/"));
+    let direct_call = with_context::<axum::http::request::Parts, _>(|parts| {
+        parts.uri.path().starts_with("/api/")
+    })
+    .unwrap_or(false);
     if direct_call {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
             response.set_status(axum::http::StatusCode::SERVICE_UNAVAILABLE);

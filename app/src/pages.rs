@@ -2,15 +2,12 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{
-    components::{Redirect, A},
-    hooks::use_query_map,
-};
+use leptos_router::{components::Redirect, hooks::use_query_map};
 
 use crate::{
     api::{
-        my_sessions, starred, tip_dismissed, ChangePassword, DismissTip, EndOtherSessions,
-        EndSession, SessionSummary, Star,
+        dashboard, starred, ChangePassword, DismissTip, EndOtherSessions, EndSession,
+        SessionSummary, Star,
     },
     catalogue::{find, search, Template, CATEGORIES, TEMPLATES},
     forms::{Field, FormError},
@@ -372,23 +369,27 @@ pub fn DashboardPage() -> impl IntoView {
     let end_one = ServerAction::<EndSession>::new();
     let end_others = ServerAction::<EndOtherSessions>::new();
     // Awaited in the same Suspend as the user, so the page renders once, when
-    // all are known.
-    let tip_dismissed =
-        Resource::new_blocking(move || dismiss.version().get(), |_| tip_dismissed());
-    let sessions = Resource::new_blocking(
-        move || (end_one.version().get(), end_others.version().get()),
-        |_| my_sessions(),
+    // both are known.
+    let state = Resource::new_blocking(
+        move || {
+            (
+                dismiss.version().get(),
+                end_one.version().get(),
+                end_others.version().get(),
+            )
+        },
+        |_| dashboard(),
     );
-    let stars = Resource::new_blocking(|| (), |()| starred());
 
     view! {
         <Title text="Dashboard - PMBlueprints"/>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let user = auth.user.await;
-                let show_tip = matches!(tip_dismissed.await, Ok(false));
-                let sessions = sessions.await;
-                let stars = stars.await.unwrap_or_default();
+                let (show_tip, sessions, stars) = match state.await {
+                    Ok(state) => (!state.tip_dismissed, state.sessions, state.starred),
+                    Err(err) => (false, Err(error_text(&err)), Vec::new()),
+                };
                 match user {
                     Ok(Some(user)) => view! {
                         <h1>"Dashboard"</h1>
@@ -457,7 +458,7 @@ fn StarredTemplates(slugs: Vec<String>) -> impl IntoView {
 #[component]
 fn YourSessions(
     demo: bool,
-    sessions: Result<Vec<SessionSummary>, ServerFnError>,
+    sessions: Result<Vec<SessionSummary>, String>,
     end_one: ServerAction<EndSession>,
     end_others: ServerAction<EndOtherSessions>,
 ) -> impl IntoView {
@@ -470,9 +471,7 @@ fn YourSessions(
             </p>
         }
         .into_any(),
-        (false, Err(err)) => {
-            view! { <p class="error" role="alert">{error_text(&err)}</p> }.into_any()
-        }
+        (false, Err(message)) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
         (false, Ok(sessions)) => {
             let others = sessions.iter().filter(|session| !session.current).count();
             view! {
