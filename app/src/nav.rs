@@ -1,7 +1,7 @@
 //! The site header: links, and the login state.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
+use leptos_router::hooks::use_location;
 
 use crate::{api::User, Auth};
 
@@ -17,7 +17,7 @@ pub fn Nav() -> impl IntoView {
     view! {
         <header class="site-header">
             <nav class="site-nav" aria-label="Main">
-                <A href="/" attr:class="brand">"PMBlueprints"</A>
+                <NavLink href="/" class="brand">"PMBlueprints"</NavLink>
                 // Transition keeps the current links on screen while the user
                 // is fetched again after a login or logout, so they never blink.
                 <Transition fallback=|| ()>
@@ -39,9 +39,9 @@ fn LoggedInLinks(user: User) -> impl IntoView {
 
     view! {
         <ul class="nav-links">
-            <li><A href="/dashboard">"Dashboard"</A></li>
+            <li><NavLink href="/dashboard">"Dashboard"</NavLink></li>
             <li><span class="nav-user" data-testid="nav-user">{user.name}</span></li>
-            <li><A href="/templates">"Templates"</A></li>
+            <li><NavLink href="/templates">"Templates"</NavLink></li>
             <li>
                 <ActionForm action=auth.logout attr:class="inline-form">
                     <button type="submit" class="button button-quiet">"Log out"</button>
@@ -57,14 +57,67 @@ fn AnonymousLinks() -> impl IntoView {
 
     view! {
         <ul class="nav-links">
-            <li><A href="/templates">"Templates"</A></li>
-            <li><A href="/login">"Log in"</A></li>
-            <li><A href="/signup">"Sign up"</A></li>
+            <li><NavLink href="/templates">"Templates"</NavLink></li>
+            <li><NavLink href="/login">"Log in"</NavLink></li>
+            <li><NavLink href="/signup">"Sign up"</NavLink></li>
             <li>
                 <ActionForm action=auth.demo_login attr:class="inline-form">
                     <button type="submit" class="button">"Demo Login"</button>
                 </ActionForm>
             </li>
         </ul>
+    }
+}
+
+/// Renders a link marked `aria-current="page"` while its page is open: on
+/// its path or below it, and for `/` only on the home page.
+///
+/// A plain `<a>` rather than the router's `<A>`, because the router
+/// (leptos_router 0.8) handles clicks on every same-origin `<a>` anyway, and
+/// `<A>` builds a memo and an effect per link on every server render.
+#[component]
+fn NavLink(
+    href: &'static str,
+    #[prop(optional)] class: Option<&'static str>,
+    children: Children,
+) -> impl IntoView {
+    let location = use_location();
+    let current = move || is_current(href, &location.pathname.read()).then_some("page");
+
+    view! { <a href=href class=class aria-current=current>{children()}</a> }
+}
+
+/// Returns whether `path` is the page that `href` links to, or a page below it.
+fn is_current(href: &str, path: &str) -> bool {
+    if href == "/" {
+        return path == "/";
+    }
+    let href = href.trim_end_matches('/');
+    path.strip_prefix(href)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_current;
+
+    #[test]
+    fn link_is_current_on_its_page() {
+        assert!(is_current("/dashboard", "/dashboard"));
+        assert!(is_current("/dashboard", "/dashboard/"));
+        assert!(is_current("/templates", "/templates/project-charter"));
+    }
+
+    #[test]
+    fn link_is_not_current_elsewhere() {
+        assert!(!is_current("/dashboard", "/"));
+        assert!(!is_current("/templates", "/templates-archive"));
+        assert!(!is_current("/login", "/signup"));
+    }
+
+    #[test]
+    fn home_link_is_current_only_at_home() {
+        assert!(is_current("/", "/"));
+        assert!(!is_current("/", "/dashboard"));
     }
 }

@@ -27,7 +27,7 @@ pub fn HomePage() -> impl IntoView {
                 "sprint backlogs and status reports."
             </p>
             <p>
-                <A href="/templates" attr:class="button">"Browse the templates"</A>
+                <a href="/templates" class="button">"Browse the templates"</a>
             </p>
         </section>
         <section class="highlights" aria-label="Categories">
@@ -36,11 +36,11 @@ pub fn HomePage() -> impl IntoView {
                 {CATEGORIES
                     .iter()
                     .map(|name| view! {
-                        <li><A href=format!("/templates?category={name}")>{*name}</A></li>
+                        <li><a href=format!("/templates?category={name}")>{*name}</a></li>
                     })
                     .collect_view()}
             </ul>
-            <p><A href="/templates">"See all templates"</A></p>
+            <p><a href="/templates">"See all templates"</a></p>
         </section>
     }
 }
@@ -100,7 +100,7 @@ pub fn LoginPage() -> impl IntoView {
                 </label>
                 <button type="submit" class="button">"Log in"</button>
             </ActionForm>
-            <p>"New here? " <A href="/signup">"Create an account"</A></p>
+            <p>"New here? " <a href="/signup">"Create an account"</a></p>
         </section>
         <section class="card narrow">
             <h2>"Or try the demo"</h2>
@@ -161,7 +161,7 @@ pub fn SignupPage() -> impl IntoView {
                 <FieldError error=form_error field=Field::Password id="signup-password-error"/>
                 <button type="submit" class="button">"Sign up"</button>
             </ActionForm>
-            <p>"Already have an account? " <A href="/login">"Log in"</A></p>
+            <p>"Already have an account? " <a href="/login">"Log in"</a></p>
         </section>
     }
 }
@@ -213,7 +213,7 @@ pub fn AccountPage() -> impl IntoView {
                 <FieldError error=form_error field=Field::Password id="new-password-error"/>
                 <button type="submit" class="button">"Change password"</button>
             </ActionForm>
-            <p><A href="/dashboard">"Back to the dashboard"</A></p>
+            <p><a href="/dashboard">"Back to the dashboard"</a></p>
         </section>
     }
 }
@@ -297,7 +297,7 @@ pub fn TemplatesPage() -> impl IntoView {
                             .collect_view()}
                     </ul>
                     {(!logged_in).then(|| view! {
-                        <p><A href="/login">"Log in"</A> " to star templates and keep them on your dashboard."</p>
+                        <p><a href="/login">"Log in"</a> " to star templates and keep them on your dashboard."</p>
                     })}
                 }
             })}
@@ -405,7 +405,7 @@ pub fn DashboardPage() -> impl IntoView {
                                         .take(4)
                                         .map(|template| view! {
                                             <li>
-                                                <A href=format!("/templates#{}", template.slug)>{template.name}</A>
+                                                <a href=format!("/templates#{}", template.slug)>{template.name}</a>
                                                 " - "
                                                 {template.summary}
                                             </li>
@@ -434,7 +434,7 @@ fn StarredTemplates(slugs: Vec<String>) -> impl IntoView {
             <h2 id="starred-heading">"Your starred templates"</h2>
             {if templates.is_empty() {
                 view! {
-                    <p>"Nothing starred yet. Star templates on the " <A href="/templates">"Templates"</A> " page to keep them here."</p>
+                    <p>"Nothing starred yet. Star templates on the " <a href="/templates">"Templates"</a> " page to keep them here."</p>
                 }
                 .into_any()
             } else {
@@ -443,7 +443,7 @@ fn StarredTemplates(slugs: Vec<String>) -> impl IntoView {
                         {templates
                             .into_iter()
                             .map(|template| view! {
-                                <li><A href=format!("/templates#{}", template.slug)>{template.name}</A></li>
+                                <li><a href=format!("/templates#{}", template.slug)>{template.name}</a></li>
                             })
                             .collect_view()}
                     </ul>
@@ -466,7 +466,7 @@ fn YourSessions(
         (true, _) => view! {
             <p>
                 "The demo account is shared by every visitor, so its sessions are not listed. "
-                <A href="/signup">"Create an account"</A>
+                <a href="/signup">"Create an account"</a>
                 " to see where you are logged in and sign out other devices."
             </p>
         }
@@ -496,7 +496,7 @@ fn YourSessions(
                         <button type="submit" class="button button-quiet">"Sign out everywhere else"</button>
                     </ActionForm>
                 })}
-                <p><A href="/account">"Change your password"</A></p>
+                <p><a href="/account">"Change your password"</a></p>
             }
             .into_any()
         }
@@ -540,9 +540,9 @@ fn GettingStartedTip(dismiss: ServerAction<DismissTip>) -> impl IntoView {
         <aside class="card tip" aria-label="Getting started">
             <p>
                 "New here? Most projects start with a "
-                <A href="/templates#project-charter">"Project Charter"</A>
+                <a href="/templates#project-charter">"Project Charter"</a>
                 ", then a "
-                <A href="/templates#risk-register">"Risk Register"</A>
+                <a href="/templates#risk-register">"Risk Register"</a>
                 "."
             </p>
             <ActionForm action=dismiss attr:class="inline-form">
@@ -563,7 +563,7 @@ pub fn NotFoundPage() -> impl IntoView {
     view! {
         <Title text="Not found - PMBlueprints"/>
         <h1>"Page not found"</h1>
-        <p><A href="/">"Back to the home page"</A></p>
+        <p><a href="/">"Back to the home page"</a></p>
     }
 }
 
