@@ -181,7 +181,7 @@ fn target_store(to: &str, key_prefix: String, ca_cert: Option<PathBuf>) -> Store
             url: Secret::new(to),
             key_prefix,
             ca_cert,
-            pool_size: RedisSettings::SERVER_POOL_SIZE,
+            pool_size: RedisSettings::DEFAULT_POOL_SIZE,
         })
     } else if [
         "sqlite:",
@@ -243,7 +243,12 @@ fn print_settings(settings: &Settings, out: &mut String) {
                 Some(path) => out_line!(out, "REDIS_CA_CERT: {}", path.display()),
                 None => out_line!(out, "REDIS_CA_CERT: not set"),
             }
-            out_line!(out, "REDIS_POOL_SIZE: {} connections", redis.pool_size);
+            let unit = if redis.pool_size == 1 {
+                "connection"
+            } else {
+                "connections"
+            };
+            out_line!(out, "REDIS_POOL_SIZE: {} {unit}", redis.pool_size);
         }
         StoreSettings::Sql { url } => {
             out_line!(out, "SESSION_TYPE: sql");

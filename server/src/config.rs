@@ -73,7 +73,7 @@ impl Settings {
             .map(|kind| kind.to_ascii_lowercase())
             .as_deref()
         {
-            Some("redis") => redis_settings(&get, redis_url.clone(), platform)?,
+            Some("redis") => redis_settings(&get, redis_url.clone())?,
             Some("sql") => sql_settings(&get)?,
             Some("filesystem") => filesystem_settings(&get),
             Some("memory") => StoreSettings::Memory,
@@ -83,7 +83,7 @@ impl Settings {
                     format!("expected redis, sql, filesystem or memory, got {other:?}"),
                 ))
             }
-            None if redis_url.is_some() => redis_settings(&get, redis_url.clone(), platform)?,
+            None if redis_url.is_some() => redis_settings(&get, redis_url.clone())?,
             None => filesystem_settings(&get),
         };
 
@@ -188,7 +188,6 @@ fn serverless_platform(get: &impl Fn(&str) -> Option<String>) -> Option<&'static
 fn redis_settings(
     get: &impl Fn(&str) -> Option<String>,
     url: Option<String>,
-    platform: Option<&'static str>,
 ) -> Result<StoreSettings, ConfigError> {
     let url =
         url.ok_or_else(|| ConfigError::new("REDIS_URL", "is required when SESSION_TYPE=redis"))?;
@@ -204,8 +203,7 @@ fn redis_settings(
                     format!("expected a whole number of connections, at least 1, got {value:?}"),
                 )
             })?,
-        None if platform.is_some() => RedisSettings::FUNCTION_POOL_SIZE,
-        None => RedisSettings::SERVER_POOL_SIZE,
+        None => RedisSettings::DEFAULT_POOL_SIZE,
     };
 
     Ok(StoreSettings::Redis(RedisSettings {
@@ -352,7 +350,7 @@ mod tests {
     }
 
     #[test]
-    fn redis_pool_is_small_on_serverless() {
+    fn redis_pool_has_one_connection_by_default() {
         let server = settings(&[("REDIS_URL", "redis://127.0.0.1:6379")]).unwrap();
         let function = settings(&[
             ("REDIS_URL", "redis://127.0.0.1:6379"),
@@ -366,7 +364,7 @@ mod tests {
         let StoreSettings::Redis(function) = function.session.store else {
             panic!("expected the Redis backend");
         };
-        assert_eq!(server.pool_size, RedisSettings::SERVER_POOL_SIZE);
+        assert_eq!(server.pool_size, 1);
         assert_eq!(function.pool_size, 1);
     }
 

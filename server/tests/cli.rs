@@ -120,7 +120,7 @@ fn check_config_masks_secrets() {
     );
     assert!(stdout.contains("SESSION_LIFETIME: 12h"), "{stdout}");
     assert!(
-        stdout.contains("REDIS_POOL_SIZE: 4 connections"),
+        stdout.contains("REDIS_POOL_SIZE: 1 connection\n"),
         "{stdout}"
     );
     assert!(
@@ -416,7 +416,7 @@ async fn sigterm_finishes_slow_request() {
             url: Secret::new(proxy.url()),
             key_prefix: settings.key_prefix.clone(),
             ca_cert: None,
-            pool_size: RedisSettings::SERVER_POOL_SIZE,
+            pool_size: RedisSettings::DEFAULT_POOL_SIZE,
         }),
     );
     let port = free_port();

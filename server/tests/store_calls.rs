@@ -159,7 +159,7 @@ async fn redis_commands_per_request() {
             url: Secret::new(redis.url()),
             key_prefix: "pmb:".to_owned(),
             ca_cert: None,
-            pool_size: RedisSettings::SERVER_POOL_SIZE,
+            pool_size: RedisSettings::DEFAULT_POOL_SIZE,
         }),
     );
     let app = TestApp::spawn(&store).await;

@@ -29,7 +29,7 @@ fn redis_store(url: String, ca_cert: Option<std::path::PathBuf>) -> TestStore {
             url: Secret::new(url),
             key_prefix: "pmb:".to_owned(),
             ca_cert,
-            pool_size: RedisSettings::SERVER_POOL_SIZE,
+            pool_size: RedisSettings::DEFAULT_POOL_SIZE,
         }),
     )
 }

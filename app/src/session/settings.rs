@@ -53,12 +53,17 @@ pub struct RedisSettings {
 }
 
 impl RedisSettings {
-    /// Connections a long-running server keeps open.
-    pub const SERVER_POOL_SIZE: usize = 4;
-    /// Connections a serverless function instance keeps open. One instance
-    /// serves few requests at once, and a hosted Redis that bills per
-    /// command charges the handshake of every connection on a cold start.
-    pub const FUNCTION_POOL_SIZE: usize = 1;
+    /// Connections kept open unless `REDIS_POOL_SIZE` sets another number.
+    ///
+    /// One connection carries every concurrent request: fred pipelines
+    /// them, so each write and read moves a batch of commands. With 32
+    /// concurrent Dashboard views on 2 cores (`bench/run`'s load), one
+    /// connection served about a third more views per second than four, and
+    /// Redis spent half the CPU per command. It also keeps a serverless cold
+    /// start to one handshake.
+    // NOTE: measured on 2 cores only. On a host with many cores, the one
+    // connection task may become the limit; REDIS_POOL_SIZE raises it.
+    pub const DEFAULT_POOL_SIZE: usize = 1;
 }
 
 /// Everything the session layer needs at start-up.

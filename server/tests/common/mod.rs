@@ -107,7 +107,7 @@ impl TestStore {
                 url: Secret::new(url),
                 key_prefix: format!("{}:", unique_name("pmbtest")),
                 ca_cert: None,
-                pool_size: RedisSettings::SERVER_POOL_SIZE,
+                pool_size: RedisSettings::DEFAULT_POOL_SIZE,
             }),
             database: None,
             _temp: None,
