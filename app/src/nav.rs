@@ -3,7 +3,10 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
-use crate::{api::User, Auth};
+use crate::{
+    api::{DemoLogin, Logout, User},
+    Auth,
+};
 
 /// The navigation bar.
 ///
@@ -13,18 +16,26 @@ use crate::{api::User, Auth};
 #[component]
 pub fn Nav() -> impl IntoView {
     let auth = expect_context::<Auth>();
+    let path = use_location().pathname;
 
     view! {
         <header class="site-header">
             <nav class="site-nav" aria-label="Main">
-                <NavLink href="/" class="brand">"PMBlueprints"</NavLink>
+                <NavLink href="/" class="brand" path>"PMBlueprints"</NavLink>
                 // Transition keeps the current links on screen while the user
                 // is fetched again after a login or logout, so they never blink.
+                // The links get the actions and the path as props: on the
+                // server, Leptos 0.8 may run this closure again in an effect
+                // after the request's reactive owner is gone, where a
+                // context lookup panics (seen about once in 500,000 page
+                // views under wrk load).
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         match auth.user.await {
-                            Ok(Some(user)) => view! { <LoggedInLinks user/> }.into_any(),
-                            _ => view! { <AnonymousLinks/> }.into_any(),
+                            Ok(Some(user)) => {
+                                view! { <LoggedInLinks user logout=auth.logout path/> }.into_any()
+                            }
+                            _ => view! { <AnonymousLinks demo_login=auth.demo_login path/> }.into_any(),
                         }
                     })}
                 </Transition>
@@ -34,16 +45,14 @@ pub fn Nav() -> impl IntoView {
 }
 
 #[component]
-fn LoggedInLinks(user: User) -> impl IntoView {
-    let auth = expect_context::<Auth>();
-
+fn LoggedInLinks(user: User, logout: ServerAction<Logout>, path: Memo<String>) -> impl IntoView {
     view! {
         <ul class="nav-links">
-            <li><NavLink href="/dashboard">"Dashboard"</NavLink></li>
+            <li><NavLink href="/dashboard" path>"Dashboard"</NavLink></li>
             <li><span class="nav-user" data-testid="nav-user">{user.name}</span></li>
-            <li><NavLink href="/templates">"Templates"</NavLink></li>
+            <li><NavLink href="/templates" path>"Templates"</NavLink></li>
             <li>
-                <ActionForm action=auth.logout attr:class="inline-form">
+                <ActionForm action=logout attr:class="inline-form">
                     <button type="submit" class="button button-quiet">"Log out"</button>
                 </ActionForm>
             </li>
@@ -52,16 +61,14 @@ fn LoggedInLinks(user: User) -> impl IntoView {
 }
 
 #[component]
-fn AnonymousLinks() -> impl IntoView {
-    let auth = expect_context::<Auth>();
-
+fn AnonymousLinks(demo_login: ServerAction<DemoLogin>, path: Memo<String>) -> impl IntoView {
     view! {
         <ul class="nav-links">
-            <li><NavLink href="/templates">"Templates"</NavLink></li>
-            <li><NavLink href="/login">"Log in"</NavLink></li>
-            <li><NavLink href="/signup">"Sign up"</NavLink></li>
+            <li><NavLink href="/templates" path>"Templates"</NavLink></li>
+            <li><NavLink href="/login" path>"Log in"</NavLink></li>
+            <li><NavLink href="/signup" path>"Sign up"</NavLink></li>
             <li>
-                <ActionForm action=auth.demo_login attr:class="inline-form">
+                <ActionForm action=demo_login attr:class="inline-form">
                     <button type="submit" class="button">"Demo Login"</button>
                 </ActionForm>
             </li>
@@ -69,8 +76,8 @@ fn AnonymousLinks() -> impl IntoView {
     }
 }
 
-/// Renders a link marked `aria-current="page"` while its page is open: on
-/// its path or below it, and for `/` only on the home page.
+/// Renders a link marked `aria-current="page"` while `path`, the current
+/// path, is its page or below it, and for `/` only on the home page.
 ///
 /// A plain `<a>` rather than the router's `<A>`, because the router
 /// (leptos_router 0.8) handles clicks on every same-origin `<a>` anyway, and
@@ -79,10 +86,15 @@ fn AnonymousLinks() -> impl IntoView {
 fn NavLink(
     href: &'static str,
     #[prop(optional)] class: Option<&'static str>,
+    path: Memo<String>,
     children: Children,
 ) -> impl IntoView {
-    let location = use_location();
-    let current = move || is_current(href, &location.pathname.read()).then_some("page");
+    // A disposed path (see Nav) counts as another page.
+    let current = move || {
+        path.try_with(|path| is_current(href, path))
+            .unwrap_or(false)
+            .then_some("page")
+    };
 
     view! { <a href=href class=class aria-current=current>{children()}</a> }
 }
