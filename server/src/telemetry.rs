@@ -48,8 +48,8 @@ pub fn init(format: LogFormat) {
 /// JSON object with `LOG_FORMAT=json`) instead of as raw text on stderr.
 ///
 /// The standard hook still runs when `RUST_BACKTRACE` is set and not `0`,
-/// because only it prints one. Printing it loads the binary's symbol data,
-/// about 40 MB that the process keeps.
+/// because only it prints the backtrace. Printing one loads the symbol data,
+/// about 40 MB for this binary, which the process then keeps.
 fn log_panics() {
     let standard_hook = std::panic::take_hook();
     let backtraces = std::env::var_os("RUST_BACKTRACE").is_some_and(|value| value != "0");
