@@ -67,11 +67,13 @@ fn log_panic(info: &std::panic::PanicHookInfo<'_>) {
         .location()
         .map(|location| format!("{}:{}", location.file(), location.line()));
     let thread = std::thread::current();
+    // The panic's text goes into the event's message: a field named
+    // `message` would repeat that key in a JSON line.
+    let text = info.payload_as_str().unwrap_or("(no message)");
     tracing::error!(
-        message = info.payload_as_str().unwrap_or("(no message)"),
         location = location.as_deref().unwrap_or("unknown"),
         thread = thread.name().unwrap_or("unnamed"),
-        "a thread panicked"
+        "a thread panicked: {text}"
     );
 }
 
@@ -119,7 +121,11 @@ mod tests {
         assert!(result.is_err());
         let output = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
         assert!(output.contains(r#""level":"ERROR""#), "{output}");
-        assert!(output.contains("the test panicked on purpose"), "{output}");
+        assert!(
+            output.contains(r#""message":"a thread panicked: the test panicked on purpose""#),
+            "{output}"
+        );
+        assert_eq!(output.matches(r#""message":"#).count(), 1, "{output}");
         assert!(output.contains("telemetry.rs"), "{output}");
     }
 }
