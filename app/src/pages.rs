@@ -2,7 +2,10 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::Redirect, hooks::use_query_map};
+use leptos_router::{
+    components::Redirect,
+    hooks::{use_location, use_query_map},
+};
 
 use crate::{
     api::{
@@ -240,6 +243,7 @@ pub fn TemplatesPage() -> impl IntoView {
     let star = ServerAction::<Star>::new();
     let stars = Resource::new_blocking(move || star.version().get(), |_| starred());
     keep_focus_on_star_button(star, stars);
+    scroll_to_linked_template(stars);
 
     view! {
         <Title text="Templates - PMBlueprints"/>
@@ -330,6 +334,33 @@ fn keep_focus_on_star_button(
                 }
             });
         }
+    });
+}
+
+/// Scrolls to the card named by the URL's fragment, such as
+/// `/templates#risk-register`, once the cards are on screen.
+///
+/// The router scrolls to the fragment when a client-side navigation ends,
+/// but the cards render only after the page's resources load, so that scroll
+/// finds no element. This runs once per fragment, so the list rendering
+/// again after a star keeps the reader's place.
+fn scroll_to_linked_template(stars: Resource<Result<Vec<String>, ServerFnError>>) {
+    let location = use_location();
+    let scrolled_to = StoredValue::new(String::new());
+    Effect::new(move |_| {
+        let fragment = location.hash.get();
+        let loaded = stars.with(Option::is_some);
+        let id = fragment.trim_start_matches('#').to_owned();
+        if !loaded || id.is_empty() || scrolled_to.get_value() == id {
+            return;
+        }
+        scrolled_to.set_value(id.clone());
+        // After this frame's render, when the card exists.
+        request_animation_frame(move || {
+            if let Some(card) = document().get_element_by_id(&id) {
+                card.scroll_into_view();
+            }
+        });
     });
 }
 
