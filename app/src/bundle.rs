@@ -40,7 +40,8 @@ impl Hashes {
     }
 }
 
-/// Where Leptos expects the hash file: next to the running binary.
+/// Returns the path where Leptos expects the hash file: next to the running
+/// binary.
 ///
 /// # Errors
 ///
@@ -140,7 +141,8 @@ impl BundleFiles {
     }
 }
 
-/// The stylesheet link, the preloads and the hydration script for `<head>`.
+/// Renders the stylesheet link, the preloads and the hydration script for
+/// `<head>`.
 #[component]
 pub fn BundleTags(options: LeptosOptions) -> impl IntoView {
     let files = BundleFiles::for_site(&options);

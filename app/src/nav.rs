@@ -24,11 +24,11 @@ pub fn Nav() -> impl IntoView {
                 <NavLink href="/" class="brand" path>"PMBlueprints"</NavLink>
                 // Transition keeps the current links on screen while the user
                 // is fetched again after a login or logout, so they never blink.
-                // The links get the actions and the path as props: on the
-                // server, Leptos 0.8 may run this closure again in an effect
-                // after the request's reactive owner is gone, where a
-                // context lookup panics (seen about once in 500,000 page
-                // views under wrk load).
+                // The links get the actions and the path as props, not from
+                // context. On the server, Leptos 0.8 may run this closure
+                // again in an effect after the request's reactive owner is
+                // gone, and a context lookup there panics (about once in
+                // 500,000 page views under wrk load).
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         match auth.user.await {
