@@ -6,6 +6,8 @@ pub mod cli;
 pub mod config;
 pub mod function;
 pub mod health;
+#[cfg(feature = "bench-probe")]
+pub mod probe;
 pub mod request_log;
 pub mod startup;
 pub mod telemetry;

@@ -234,10 +234,13 @@ pub fn router(
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(leptos.clone());
 
-    pages
+    let site = pages
         .merge(health_routes)
-        .merge(assets::bundle_routes(&leptos))
-        .layer(Extension(accounts))
+        .merge(assets::bundle_routes(&leptos));
+    #[cfg(feature = "bench-probe")]
+    let site = site.merge(crate::probe::routes());
+
+    site.layer(Extension(accounts))
         .layer(middleware::from_fn_with_state(
             SessionLifetimes::from(&settings.session),
             session::apply_remember_me,
