@@ -166,14 +166,7 @@ impl Application {
             .router
             .clone()
             .into_make_service_with_connect_info::<SocketAddr>();
-        // Without TCP_NODELAY, a response that goes out in two writes (the
-        // headers, then a file body read on another thread) waits for the
-        // client's delayed ACK: about 40 ms per stylesheet on Linux.
-        let listener = self.listener.tap_io(|stream| {
-            if let Err(err) = stream.set_nodelay(true) {
-                tracing::warn!(error = %err, "failed to set TCP_NODELAY on a connection");
-            }
-        });
+        let listener = self.listener.tap_io(disable_nagle);
         let served = axum::serve(listener, service)
             .with_graceful_shutdown(signal)
             .await;
@@ -306,6 +299,16 @@ fn log_backend(store: &SessionStoreHandle, settings: &Settings) {
     }
 }
 
+/// Sets TCP_NODELAY on an accepted connection. Without it, a response that
+/// goes out in two writes (the headers, then a file body read on another
+/// thread) waits for the client's delayed ACK: about 40 ms per stylesheet on
+/// Linux.
+fn disable_nagle(stream: &mut tokio::net::TcpStream) {
+    if let Err(err) = stream.set_nodelay(true) {
+        tracing::warn!(error = %err, "failed to set TCP_NODELAY on a connection");
+    }
+}
+
 /// Registers for SIGTERM and SIGINT (ctrl-c) now, and returns a future that
 /// completes on the first of them.
 ///
@@ -325,4 +328,26 @@ fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 'stati
         }
         tracing::info!("shutdown signal received; finishing in-flight requests");
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn accepted_connection_has_nodelay() {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a loopback port");
+        let addr = listener.local_addr().expect("the listener's address");
+        let client = tokio::net::TcpStream::connect(addr);
+        let (accepted, client) = tokio::join!(listener.accept(), client);
+        let _client = client.expect("connect to the listener");
+        let (mut stream, _) = accepted.expect("accept the connection");
+        assert!(!stream.nodelay().expect("read TCP_NODELAY"));
+
+        disable_nagle(&mut stream);
+
+        assert!(stream.nodelay().expect("read TCP_NODELAY"));
+    }
 }
