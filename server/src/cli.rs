@@ -230,12 +230,12 @@ async fn check_config(settings: &Settings, out: &mut String) -> anyhow::Result<(
 /// Returns `url` as `check-config` prints it: an SQLite URL's file path, or
 /// a server URL's scheme, host and port, labelled as such so that the
 /// missing user, password and database name do not look like a mistake.
-fn shown_url(url: &str) -> String {
-    let shown = redact_url(url);
+fn printable_url(url: &str) -> String {
+    let redacted = redact_url(url);
     if url.starts_with("sqlite:") {
-        shown
+        redacted
     } else {
-        format!("{shown} (scheme, host and port only)")
+        format!("{redacted} (scheme, host and port only)")
     }
 }
 
@@ -245,7 +245,7 @@ fn print_settings(settings: &Settings, out: &mut String) {
     match &session.store {
         StoreSettings::Redis(redis) => {
             out_line!(out, "SESSION_TYPE: redis");
-            out_line!(out, "REDIS_URL: {}", shown_url(redis.url.expose()));
+            out_line!(out, "REDIS_URL: {}", printable_url(redis.url.expose()));
             out_line!(out, "SESSION_KEY_PREFIX: {}", redis.key_prefix);
             match &redis.ca_cert {
                 Some(path) => out_line!(out, "REDIS_CA_CERT: {}", path.display()),
@@ -260,7 +260,7 @@ fn print_settings(settings: &Settings, out: &mut String) {
         }
         StoreSettings::Sql { url } => {
             out_line!(out, "SESSION_TYPE: sql");
-            out_line!(out, "DATABASE_URL: {}", shown_url(url.expose()));
+            out_line!(out, "DATABASE_URL: {}", printable_url(url.expose()));
         }
         StoreSettings::Memory => out_line!(out, "SESSION_TYPE: memory (benchmarks only)"),
         StoreSettings::Filesystem { dir } => {
@@ -271,7 +271,7 @@ fn print_settings(settings: &Settings, out: &mut String) {
     out_line!(
         out,
         "accounts database: {}",
-        shown_url(settings.database_url.expose())
+        printable_url(settings.database_url.expose())
     );
     out_line!(out, "SESSION_LIFETIME: {}", session.lifetime);
     out_line!(
@@ -298,15 +298,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shown_url_labels_server_urls() {
+    fn printable_url_labels_server_urls() {
         assert_eq!(
-            shown_url("postgres://app:secret@db.example.test:5432/pmb"),
+            printable_url("postgres://app:secret@db.example.test:5432/pmb"),
             "postgres://db.example.test:5432 (scheme, host and port only)"
         );
     }
 
     #[test]
-    fn shown_url_keeps_sqlite_path() {
-        assert_eq!(shown_url("sqlite://data/pmb.db"), "sqlite://data/pmb.db");
+    fn printable_url_keeps_sqlite_path() {
+        assert_eq!(
+            printable_url("sqlite://data/pmb.db"),
+            "sqlite://data/pmb.db"
+        );
     }
 }

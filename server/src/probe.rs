@@ -14,7 +14,7 @@
 //! could serve, because such a cache would still need the user and the stars
 //! to pick a page.
 
-use app::{accounts::Accounts, session::auth};
+use app::{accounts::Accounts, api::User, session::auth};
 use axum::{
     http::StatusCode,
     response::{Html, IntoResponse, Response},
@@ -55,24 +55,32 @@ where
 }
 
 async fn session_only(session: Session) -> Response {
-    match auth::current_user(&session).await {
-        Ok(Some(_)) => Html(PAGE.as_str()).into_response(),
-        Ok(None) => StatusCode::UNAUTHORIZED.into_response(),
-        Err(err) => unavailable("loading the session", &err),
+    match logged_in_user(&session).await {
+        Ok(_) => Html(PAGE.as_str()).into_response(),
+        Err(response) => response,
     }
 }
 
 async fn session_and_stars(session: Session, Extension(accounts): Extension<Accounts>) -> Response {
-    let user = match auth::current_user(&session).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return StatusCode::UNAUTHORIZED.into_response(),
-        Err(err) => return unavailable("loading the session", &err),
+    let user = match logged_in_user(&session).await {
+        Ok(user) => user,
+        Err(response) => return response,
     };
     match accounts.starred(&user.id).await {
         // A page cache would pick the page by these slugs. The probe only
         // loads them.
         Ok(_) => Html(PAGE.as_str()).into_response(),
         Err(err) => unavailable("loading the starred templates", &err),
+    }
+}
+
+/// Loads the session's user, or returns the error response: 401 without a
+/// login, 503 when the store fails.
+async fn logged_in_user(session: &Session) -> Result<User, Response> {
+    match auth::current_user(session).await {
+        Ok(Some(user)) => Ok(user),
+        Ok(None) => Err(StatusCode::UNAUTHORIZED.into_response()),
+        Err(err) => Err(unavailable("loading the session", &err)),
     }
 }
 
