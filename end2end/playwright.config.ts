@@ -7,6 +7,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
+import { redisPrefix, sharedRedisPrefix } from "./redis-prefixes";
+
 const repositoryRoot = resolve(__dirname, "..");
 const binary = process.env.PMB_BINARY ?? join(repositoryRoot, "target/release/pmblueprints");
 const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -23,7 +25,6 @@ export const instancePorts = {
   separateFolders: [3916, 3917],
 } as const;
 
-const sharedRedisPrefix = `pmb-e2e-shared-${process.pid}-${Date.now()}:`;
 const postgresDatabase = "pmb_e2e";
 const postgresUrl =
   process.env.PMB_E2E_DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/${postgresDatabase}`;
@@ -68,6 +69,7 @@ function server(port: number, env: Record<string, string>) {
 
 export default defineConfig({
   testDir: "./tests",
+  globalTeardown: "./redis-teardown.ts",
   fullyParallel: true,
   forbidOnly: !!process.env.CI,
   retries: 0,
@@ -115,7 +117,7 @@ export default defineConfig({
     }),
     server(redisPort, {
       REDIS_URL: redisUrl,
-      SESSION_KEY_PREFIX: `pmb-e2e-${process.pid}-${Date.now()}:`,
+      SESSION_KEY_PREFIX: redisPrefix,
       DATABASE_URL: accountsDatabase("redis"),
     }),
     // Instances that share sessions share the accounts database too.
