@@ -225,6 +225,62 @@ async fn migrate_creates_tables() {
     }
 }
 
+/// Instances that start at the same moment on one fresh database (a
+/// deployment that starts two, or `migrate` run beside a starting server)
+/// must all come up, with each migration recorded once.
+#[tokio::test]
+async fn concurrent_migrations_all_succeed() {
+    const PROCESSES: usize = 6;
+    for backend in [Backend::Sqlite, Backend::Postgres, Backend::MySql] {
+        let Some(store) = TestStore::new(backend).await else {
+            continue;
+        };
+        let StoreSettings::Sql { url } = &store.settings else {
+            unreachable!("an SQL backend")
+        };
+        let envs = [("DATABASE_URL", url.expose().to_owned())];
+
+        let children: Vec<_> = (0..PROCESSES)
+            .map(|_| {
+                binary(&envs)
+                    .arg("migrate")
+                    .spawn()
+                    .expect("start the binary")
+            })
+            .collect();
+        for child in children {
+            let output = child.wait_with_output().expect("wait for the binary");
+            let (stdout, log) = text(&output);
+            assert!(output.status.success(), "{backend:?}: {stdout}{log}");
+        }
+
+        let applied: i64 = {
+            let any_url = url.expose().to_owned();
+            sqlx::any::install_default_drivers();
+            let mut connection = sqlx::AnyConnection::connect(&any_url)
+                .await
+                .expect("open the migrated database");
+            sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
+                .fetch_one(&mut connection)
+                .await
+                .expect("count the applied migrations")
+        };
+        let expected = std::fs::read_dir(format!(
+            "{}/../migrations/{}",
+            env!("CARGO_MANIFEST_DIR"),
+            match backend {
+                Backend::Sqlite => "sqlite",
+                Backend::Postgres => "postgres",
+                _ => "mysql",
+            }
+        ))
+        .expect("list the migrations")
+        .count();
+        assert_eq!(applied, expected as i64, "{backend:?}");
+        store.cleanup().await;
+    }
+}
+
 #[test]
 fn migrate_without_database_url_uses_the_default_file() {
     let folder = tempfile::tempdir().unwrap();

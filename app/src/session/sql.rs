@@ -13,7 +13,7 @@ use sqlx::{
     mysql::{MySqlConnectOptions, MySqlPoolOptions},
     postgres::{PgConnectOptions, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions},
-    MySqlPool, PgPool, SqlitePool,
+    Connection, MySqlPool, PgPool, SqlitePool,
 };
 use time::OffsetDateTime;
 use tower_sessions::{
@@ -28,6 +28,8 @@ const SQLITE_TABLE: &str = "tower_sessions";
 /// How long to wait between migration attempts while the server is down.
 const MIGRATION_RETRY_DELAY: Duration = Duration::from_secs(2);
 const MYSQL_TABLE: &str = "tower_sessions";
+/// How long a MySQL migration run waits for one in another process.
+const MYSQL_MIGRATION_LOCK_WAIT: Duration = Duration::from_secs(60);
 
 /// Sessions in one SQL database.
 #[derive(Clone, Debug)]
@@ -248,9 +250,66 @@ impl SqlStore {
     /// fails.
     pub async fn migrate(&self) -> Result<(), MigrateError> {
         match self {
-            Self::Sqlite { pool, .. } => sqlx::migrate!("../migrations/sqlite").run(pool).await,
+            Self::Sqlite { pool, .. } => {
+                // sqlx's migration lock does nothing on SQLite, so two
+                // processes starting on one new file would both apply a
+                // migration and the second would fail on the duplicate
+                // version. One IMMEDIATE transaction around the whole run
+                // makes the second wait (up to the busy timeout) and then
+                // find the migrations applied.
+                let mut connection = pool.acquire().await?;
+                let mut transaction = connection.begin_with("BEGIN IMMEDIATE").await?;
+                // `run` on a borrowed connection fails to compile here with
+                // "implementation of `Acquire` is not general enough", which
+                // sqlx's source works around with `run_direct`, the same run
+                // without the `Acquire` step.
+                sqlx::migrate!("../migrations/sqlite")
+                    .run_direct(&mut *transaction)
+                    .await?;
+                transaction.commit().await?;
+                Ok(())
+            }
             Self::Postgres { pool, .. } => sqlx::migrate!("../migrations/postgres").run(pool).await,
-            Self::MySql { pool, .. } => sqlx::migrate!("../migrations/mysql").run(pool).await,
+            Self::MySql { pool, .. } => {
+                // sqlx's own lock calls GET_LOCK with a timeout of -1, for
+                // which MariaDB 10.11 returns NULL at once instead of
+                // waiting, so concurrent start-ups would both migrate. This
+                // lock waits with a positive timeout, on the connection that
+                // runs the migrations.
+                let mut connection = pool.acquire().await?;
+                let locked: Option<i64> = sqlx::query_scalar(
+                    "SELECT GET_LOCK(CONCAT('pmblueprints-migrate-', MD5(DATABASE())), ?)",
+                )
+                .bind(MYSQL_MIGRATION_LOCK_WAIT.as_secs())
+                .fetch_one(&mut *connection)
+                .await?;
+                if locked != Some(1) {
+                    // An I/O error counts as unreachable, so a server that
+                    // is starting retries the migrations in the background.
+                    return Err(MigrateError::Execute(sqlx::Error::Io(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!(
+                            "another process held the migration lock for {} s",
+                            MYSQL_MIGRATION_LOCK_WAIT.as_secs()
+                        ),
+                    ))));
+                }
+                let mut migrator = sqlx::migrate!("../migrations/mysql");
+                migrator.set_locking(false);
+                let result = migrator.run_direct(&mut *connection).await;
+                // A failed release closes the connection, which releases the
+                // lock too.
+                if let Err(err) = sqlx::query(
+                    "SELECT RELEASE_LOCK(CONCAT('pmblueprints-migrate-', MD5(DATABASE())))",
+                )
+                .execute(&mut *connection)
+                .await
+                {
+                    connection.close_on_drop();
+                    tracing::warn!(error = %err, "failed to release the migration lock");
+                }
+                result
+            }
         }
     }
 }
