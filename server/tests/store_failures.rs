@@ -37,14 +37,21 @@ fn redis_store(url: String, ca_cert: Option<std::path::PathBuf>) -> TestStore {
 /// Creates a PostgreSQL database of the test's own and returns it, a proxy
 /// in front of its server, and a store that reaches it through the proxy.
 async fn postgres_behind_proxy() -> Option<(TestStore, TcpProxy, TestStore)> {
-    let store = TestStore::new(Backend::Postgres).await?;
+    sql_behind_proxy(Backend::Postgres).await
+}
+
+/// Creates a database of the test's own on the `backend` server and returns
+/// it, a proxy in front of the server, and a store that reaches it through
+/// the proxy.
+async fn sql_behind_proxy(backend: Backend) -> Option<(TestStore, TcpProxy, TestStore)> {
+    let store = TestStore::new(backend).await?;
     let StoreSettings::Sql { url } = &store.settings else {
-        unreachable!("PostgreSQL is an SQL store")
+        unreachable!("{backend:?} is an SQL store")
     };
 
     let proxy = TcpProxy::start(url.expose()).await;
     let proxied = TestStore::custom(
-        Backend::Postgres,
+        backend,
         StoreSettings::Sql {
             url: Secret::new(proxy.url()),
         },
@@ -378,6 +385,37 @@ async fn sql_database_going_away_degrades_then_recovers() {
 
     app.stop().await;
     store.cleanup().await;
+}
+
+/// Once a database is back from an outage longer than a second (a
+/// restart), the first view works: the pool checks connections that sat idle
+/// before it hands them out, and replaces those the outage closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_view_after_sql_outage_works() {
+    for backend in [Backend::Postgres, Backend::MySql] {
+        let Some((store, mut proxy, proxied)) = sql_behind_proxy(backend).await else {
+            continue;
+        };
+        let app = TestApp::spawn(&proxied).await;
+        let cookie = app.demo_login(false).await;
+        assert_eq!(
+            dashboard_status(&app, cookie.value()).await,
+            StatusCode::OK,
+            "{backend:?}: before the outage"
+        );
+
+        proxy.stop().await;
+        tokio::time::sleep(app::session::sql::PING_AFTER_IDLE + Duration::from_millis(500)).await;
+        proxy.resume().await;
+
+        assert_eq!(
+            dashboard_status(&app, cookie.value()).await,
+            StatusCode::OK,
+            "{backend:?}: the first view after the outage"
+        );
+        app.stop().await;
+        store.cleanup().await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,9 +3,13 @@
 
 use std::{borrow::Cow, time::Duration};
 
-use sqlx::{any::AnyPoolOptions, AnyPool};
+use sqlx::{Any, AnyPool};
 
-use crate::session::{redact_url, sql::SqlStore, StartError};
+use crate::session::{
+    redact_url,
+    sql::{pool_options, SqlStore},
+    StartError,
+};
 
 /// A pool on the accounts database. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -33,8 +37,7 @@ impl Db {
             Some(rest) => Cow::Owned(format!("mysql://{rest}")),
             None => Cow::Borrowed(url),
         };
-        let pool = AnyPoolOptions::new()
-            .acquire_timeout(timeout)
+        let pool = pool_options::<Any>(timeout)
             .max_connections(8)
             .connect_lazy(&any_url)
             .map_err(|err| StartError::InvalidSetting {

@@ -10,10 +10,11 @@ use std::{str::FromStr, time::Duration};
 use async_trait::async_trait;
 use sqlx::{
     migrate::MigrateError,
-    mysql::{MySqlConnectOptions, MySqlPoolOptions},
-    postgres::{PgConnectOptions, PgPoolOptions},
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions},
-    Connection, MySqlPool, PgPool, SqlitePool,
+    mysql::MySqlConnectOptions,
+    pool::PoolOptions,
+    postgres::PgConnectOptions,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode},
+    Connection, MySql, MySqlPool, PgPool, Postgres, Sqlite, SqlitePool,
 };
 use time::OffsetDateTime;
 use tower_sessions::{
@@ -30,6 +31,36 @@ const MIGRATION_RETRY_DELAY: Duration = Duration::from_secs(2);
 const MYSQL_TABLE: &str = "tower_sessions";
 /// How long a MySQL migration run waits for one in another process.
 const MYSQL_MIGRATION_LOCK_WAIT: Duration = Duration::from_secs(60);
+
+/// How long a pooled connection may sit idle before it is checked with a
+/// ping on its next use.
+///
+/// NOTE: a connection that the server closes less than this long after its
+/// last use fails the one query that uses it next, and is then replaced.
+pub const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+
+/// Returns pool options with an acquire timeout of `timeout` and a ping only
+/// for connections idle longer than [`PING_AFTER_IDLE`].
+///
+/// sqlx's default pings every connection it hands out, which is one more
+/// round trip to the database on each query. A busy pool's connections were
+/// checked when they were returned, moments before (sqlx pings on release
+/// too), so only those that sat idle long enough to go stale need a ping.
+pub(crate) fn pool_options<DB: sqlx::Database>(timeout: Duration) -> PoolOptions<DB> {
+    PoolOptions::new()
+        .acquire_timeout(timeout)
+        .test_before_acquire(false)
+        .before_acquire(|connection: &mut DB::Connection, metadata| {
+            Box::pin(async move {
+                if metadata.idle_for > PING_AFTER_IDLE {
+                    // An error makes the pool close this connection and open
+                    // another.
+                    connection.ping().await?;
+                }
+                Ok(true)
+            })
+        })
+}
 
 /// Sessions in one SQL database.
 #[derive(Clone, Debug)]
@@ -116,8 +147,7 @@ impl SqlStore {
             let file = options.get_filename().to_path_buf();
             create_parent_folder(&file)?;
 
-            let pool = SqlitePoolOptions::new()
-                .acquire_timeout(timeout)
+            let pool = pool_options::<Sqlite>(timeout)
                 .connect_with(options)
                 .await
                 .map_err(unreachable)?;
@@ -139,9 +169,7 @@ impl SqlStore {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)
                 .map_err(|err| invalid(format!("{err} ({})", redact_url(url))))?;
-            let pool = PgPoolOptions::new()
-                .acquire_timeout(timeout)
-                .connect_lazy_with(options);
+            let pool = pool_options::<Postgres>(timeout).connect_lazy_with(options);
             let store = Self::Postgres {
                 store: PostgresStore::new(pool.clone()),
                 pool,
@@ -163,9 +191,7 @@ impl SqlStore {
                     redact_url(url)
                 )));
             };
-            let pool = MySqlPoolOptions::new()
-                .acquire_timeout(timeout)
-                .connect_lazy_with(options);
+            let pool = pool_options::<MySql>(timeout).connect_lazy_with(options);
             let store = Self::MySql {
                 store: MySqlStore::new(pool.clone())
                     .with_schema_name(&database)
