@@ -516,6 +516,7 @@ async fn sigterm_finishes_slow_request() {
         record.data["tip_dismissed"], true,
         "the in-flight write was lost"
     );
+    redis.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -266,8 +266,18 @@ impl TestStore {
             .expect("TTL the session key")
     }
 
-    /// Drops the database this test created.
+    /// Drops the database this test created, or deletes the Redis keys
+    /// under this test's prefix.
     pub async fn cleanup(self) {
+        if let StoreSettings::Redis(redis) = &self.settings {
+            if let Err(err) = delete_keys(redis).await {
+                eprintln!(
+                    "failed to delete the test's Redis keys under {}: {err}",
+                    redis.key_prefix
+                );
+            }
+            return;
+        }
         let Some(database) = &self.database else {
             return;
         };
@@ -317,6 +327,25 @@ where
 fn replace_database(url: &str, database: &str) -> String {
     let (base, _) = url.rsplit_once('/').expect("a database URL with a path");
     format!("{base}/{database}")
+}
+
+/// Deletes every key under the prefix of `redis`, a page of `SCAN` at a time.
+async fn delete_keys(redis: &RedisSettings) -> Result<(), fred::error::Error> {
+    let client = redis_client(redis.url.expose()).await?;
+    let pattern = format!("{}*", redis.key_prefix);
+    let mut cursor = "0".to_owned();
+    loop {
+        let (next, keys): (String, Vec<String>) = client
+            .scan_page(cursor, pattern.clone(), Some(500), None)
+            .await?;
+        if !keys.is_empty() {
+            let _: i64 = client.unlink(keys).await?;
+        }
+        if next == "0" {
+            return Ok(());
+        }
+        cursor = next;
+    }
 }
 
 async fn redis_client(url: &str) -> Result<fred::prelude::Client, fred::error::Error> {
