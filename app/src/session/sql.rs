@@ -303,6 +303,9 @@ impl SqlStore {
                 // lock waits with a positive timeout, on the connection that
                 // runs the migrations.
                 let mut connection = pool.acquire().await?;
+                // Closing the connection releases the lock, also when a
+                // caller's timeout drops this future while it waits.
+                connection.close_on_drop();
                 let locked: Option<i64> = sqlx::query_scalar(
                     "SELECT GET_LOCK(CONCAT('pmblueprints-migrate-', MD5(DATABASE())), ?)",
                 )
@@ -315,26 +318,15 @@ impl SqlStore {
                     return Err(MigrateError::Execute(sqlx::Error::Io(std::io::Error::new(
                         std::io::ErrorKind::TimedOut,
                         format!(
-                            "another process held the migration lock for {} s",
+                            "timed out after {} s waiting for the migration lock held by another process",
                             MYSQL_MIGRATION_LOCK_WAIT.as_secs()
                         ),
                     ))));
                 }
+
                 let mut migrator = sqlx::migrate!("../migrations/mysql");
                 migrator.set_locking(false);
-                let result = migrator.run_direct(&mut *connection).await;
-                // A failed release closes the connection, which releases the
-                // lock too.
-                if let Err(err) = sqlx::query(
-                    "SELECT RELEASE_LOCK(CONCAT('pmblueprints-migrate-', MD5(DATABASE())))",
-                )
-                .execute(&mut *connection)
-                .await
-                {
-                    connection.close_on_drop();
-                    tracing::warn!(error = %err, "failed to release the migration lock");
-                }
-                result
+                migrator.run_direct(&mut *connection).await
             }
         }
     }
