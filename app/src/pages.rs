@@ -243,7 +243,8 @@ pub fn TemplatesPage() -> impl IntoView {
     let star = ServerAction::<Star>::new();
     let stars = Resource::new_blocking(move || star.version().get(), |_| starred());
     keep_focus_on_star_button(star, stars);
-    scroll_to_linked_template(stars);
+    let location = use_location();
+    let scrolled_to = StoredValue::new(String::new());
 
     view! {
         <Title text="Templates - PMBlueprints"/>
@@ -282,6 +283,11 @@ pub fn TemplatesPage() -> impl IntoView {
                     1 => "1 template".to_owned(),
                     n => format!("{n} templates"),
                 };
+                // Created with the cards, so its first run comes after they
+                // are in the document.
+                Effect::new(move |_| {
+                    scroll_to_linked_template(&location.hash.get_untracked(), scrolled_to);
+                });
                 view! {
                     <p class="lead" role="status" data-testid="result-count">{summary}</p>
                     <ul class="template-grid">
@@ -341,26 +347,21 @@ fn keep_focus_on_star_button(
 /// `/templates#risk-register`, once the cards are on screen.
 ///
 /// The router scrolls to the fragment when a client-side navigation ends,
-/// but the cards render only after the page's resources load, so that scroll
-/// finds no element. This runs once per fragment, so the list rendering
-/// again after a star keeps the reader's place.
-fn scroll_to_linked_template(stars: Resource<Result<Vec<String>, ServerFnError>>) {
-    let location = use_location();
-    let scrolled_to = StoredValue::new(String::new());
-    Effect::new(move |_| {
-        let fragment = location.hash.get();
-        let loaded = stars.with(Option::is_some);
-        let id = fragment.trim_start_matches('#').to_owned();
-        if !loaded || id.is_empty() || scrolled_to.get_value() == id {
-            return;
+/// but the cards render only after the user and the stars load, so that
+/// scroll finds no element. This runs each time the cards are drawn, and
+/// scrolls once per fragment, so the list rendering again after a star keeps
+/// the reader's place.
+fn scroll_to_linked_template(fragment: &str, scrolled_to: StoredValue<String>) {
+    let id = fragment.trim_start_matches('#').to_owned();
+    if id.is_empty() || scrolled_to.get_value() == id {
+        return;
+    }
+    // After this frame's layout, so the card is where it will stay.
+    request_animation_frame(move || {
+        if let Some(card) = document().get_element_by_id(&id) {
+            card.scroll_into_view();
+            scrolled_to.set_value(id);
         }
-        scrolled_to.set_value(id.clone());
-        // After this frame's render, when the card exists.
-        request_animation_frame(move || {
-            if let Some(card) = document().get_element_by_id(&id) {
-                card.scroll_into_view();
-            }
-        });
     });
 }
 
