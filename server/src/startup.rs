@@ -286,9 +286,10 @@ fn log_backend(store: &SessionStoreHandle, settings: &Settings) {
         );
     } else if store.kind() == BackendKind::Filesystem {
         tracing::warn!(
-            "filesystem sessions are NOT shared across instances: each instance (and each \
-             serverless invocation) sees only its own folder. Set REDIS_URL, or SESSION_TYPE=sql \
-             with DATABASE_URL, to run more than one instance"
+            "filesystem sessions are NOT shared across instances: only processes on this host \
+             that use the same SESSION_FILE_DIR see them, never other machines, containers or \
+             serverless invocations. Set REDIS_URL, or SESSION_TYPE=sql with DATABASE_URL, to \
+             run more than one instance"
         );
     }
     if !settings.session.cookie_secure {
